@@ -1,0 +1,54 @@
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "relpos/errors.hpp"
+#include "relpos/verify.hpp"
+
+namespace relpos::cli {
+namespace {
+
+struct ComputeArgs {
+  std::string input;
+  std::string out;
+  std::string backend = "cpu";
+  std::string dtype = "fp32";
+  bool force = false;
+  BackendOptions options;
+};
+
+int run_compute(const ComputeArgs& args) {
+  const Precision precision = parse_precision(args.dtype);
+  Fixture fixture = read_fixture(args.input, {.require_expected = false});
+  const auto backend = make_backend(args.backend, args.options);
+  const Availability availability = backend->availability();
+  if (!availability.available)
+    throw InputError(fmt::format("backend {} is not available here: {}", args.backend, availability.detail));
+  fixture.expected = compute_in_precision(*backend, fixture.problem(), precision);
+  fixture.meta.precision = precision;
+  fixture.meta.policy = policy_for_backend(fixture.meta.policy, backend->exact_order());
+  fixture.meta.generator = fmt::format("{} (compute --backend {})", generator_string(), args.backend);
+  write_fixture(args.out, fixture, {.overwrite = args.force});
+  std::printf("wrote %s: [%lld, %lld, %lld, %d] %s from backend %s\n", args.out.c_str(),
+              static_cast<long long>(fixture.layout.batch()), static_cast<long long>(fixture.layout.tokens()),
+              static_cast<long long>(fixture.layout.tokens()), fixture.meta.config.c_z, args.dtype.c_str(),
+              args.backend.c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_compute(CLI::App& root, Commands& commands) {
+  auto args = std::make_shared<ComputeArgs>();
+  CLI::App* app = root.add_subcommand("compute", "Compute the pair tensor of a v1 file's inputs with one backend");
+  app->add_option("--input", args->input, "v1 file with /inputs and /weights")->required();
+  app->add_option("--out", args->out, "v1 file to write (refuses to overwrite without --force)")->required();
+  app->add_option("--backend", args->backend, "onehot, onehot-blas, cpu (default) or cuda");
+  app->add_option("--dtype", args->dtype, "fp32 (default) or bf16")->check(CLI::IsMember({"fp32", "bf16"}));
+  app->add_flag("--force", args->force, "replace --out if it exists");
+  add_backend_options(*app, args->options);
+  commands.push_back({app, [args] { return run_compute(*args); }});
+}
+
+}  // namespace relpos::cli

@@ -1,0 +1,66 @@
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/verification.hpp"
+#include "relpos/errors.hpp"
+#include "relpos/verify.hpp"
+
+namespace relpos::cli {
+namespace {
+
+struct VerifyArgs {
+  std::vector<std::string> files;
+  std::vector<std::string> backends;
+  std::string policy;
+  std::string candidate;
+  BackendOptions options;
+};
+
+// --candidate: compare another program's output with the fixture's.
+int verify_candidate(const VerifyArgs& args, const std::optional<Policy>& override) {
+  if (args.files.size() != 1) throw InputError("--candidate compares against exactly one fixture");
+  const Fixture fixture = read_fixture(args.files.front());
+  const Policy policy = override ? *override : fixture.meta.policy;
+  const xt::xtensor<float, 4> got = read_expected_output(args.candidate, fixture, fixture.meta.precision);
+  const auto& expected = *fixture.expected;
+  const Comparison c = compare(fixture.problem(), {expected.data(), expected.size()}, {got.data(), got.size()},
+                               fixture.meta.precision, policy);
+  Table table({"fixture", "candidate", "precision", "policy", "result", "mismatches", "max |err|", "max ulp"});
+  table.add({args.files.front(), args.candidate, std::string(to_string(fixture.meta.precision)), policy.str(),
+             c.passed() ? "PASS" : "FAIL", fmt::format("{} ({:.3g}%)", c.mismatches, c.mismatch_percent()),
+             fmt::format("{:.3g}", c.max_abs_error), fmt::format("{:g}", c.max_ulp)});
+  std::fputs(table.str().c_str(), stdout);
+  if (!c.passed()) std::printf("\n%s\n", c.report().c_str());
+  return c.passed() ? kExitOk : kExitMismatch;
+}
+
+}  // namespace
+
+void register_verify(CLI::App& root, Commands& commands) {
+  auto args = std::make_shared<VerifyArgs>();
+  CLI::App* app = root.add_subcommand("verify", "Recompute fixtures with each backend and compare with their output");
+  app->add_option("files", args->files, "v1 fixture files")->required();
+  app->add_option("--backend", args->backends, "all (default) or backend names: onehot onehot-blas cpu cuda");
+  app->add_option("--policy", args->policy, "override the fixture's policy: bitwise, bound:K, ulp:K, allclose[:R,A]");
+  app->add_option("--candidate", args->candidate,
+                  "compare this file's /expected/output (from any program) instead of recomputing");
+  add_backend_options(*app, args->options);
+  commands.push_back({app, [args] {
+                        std::optional<Policy> override;
+                        if (!args->policy.empty()) override = Policy::parse(args->policy);
+                        if (!args->candidate.empty()) return verify_candidate(*args, override);
+                        const std::vector<std::string> backends = select_backends(args->backends);
+                        for (const std::string& name : backends) {
+                          const Availability availability = make_backend(name)->availability();
+                          if (!availability.available)
+                            throw InputError(fmt::format("backend {} is not available here: {}", name,
+                                                         availability.detail));
+                        }
+                        std::vector<std::filesystem::path> files(args->files.begin(), args->files.end());
+                        return verify_files(files, backends, args->options, override).exit_code();
+                      }});
+}
+
+}  // namespace relpos::cli

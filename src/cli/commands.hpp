@@ -1,0 +1,12 @@
+#pragma once
+// Each subcommand registers itself on the root app (one file per subcommand).
+#include "cli/cli_common.hpp"
+
+namespace relpos::cli {
+
+void register_compute(CLI::App& root, Commands& commands);
+void register_verify(CLI::App& root, Commands& commands);
+void register_check(CLI::App& root, Commands& commands);
+void register_backends(CLI::App& root, Commands& commands);
+
+}  // namespace relpos::cli

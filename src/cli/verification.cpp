@@ -1,0 +1,74 @@
+#include "cli/verification.hpp"
+
+#include "cli/cli_common.hpp"
+
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "relpos/errors.hpp"
+#include "relpos/verify.hpp"
+
+namespace relpos::cli {
+
+int VerificationOutcome::exit_code() const {
+  if (bad_inputs > 0) return kExitBadInput;
+  if (mismatches > 0) return kExitMismatch;
+  return kExitOk;
+}
+
+VerificationOutcome verify_files(const std::vector<std::filesystem::path>& files,
+                                 const std::vector<std::string>& backends, const BackendOptions& options,
+                                 const std::optional<Policy>& override) {
+  VerificationOutcome outcome;
+  std::vector<std::unique_ptr<Backend>> runnable;
+  for (const std::string& name : backends) {
+    auto backend = make_backend(name, options);
+    const Availability availability = backend->availability();
+    if (availability.available) {
+      runnable.push_back(std::move(backend));
+    } else {
+      outcome.skipped.push_back(fmt::format("{} ({})", name, availability.detail));
+    }
+  }
+
+  Table table({"fixture", "backend", "precision", "policy", "shape [B,N,c_z]", "result", "mismatches", "max |err|",
+               "max ulp", "time"});
+  std::vector<std::string> reports;
+  for (const std::filesystem::path& file : files) {
+    Fixture fixture;
+    try {
+      fixture = read_fixture(file);
+    } catch (const InputError& e) {
+      std::fprintf(stderr, "relpos: error: %s\n", e.what());
+      ++outcome.bad_inputs;
+      continue;
+    }
+    ++outcome.fixtures;
+    const std::string shape =
+        fmt::format("[{}, {}, {}]", fixture.layout.batch(), fixture.layout.tokens(), fixture.meta.config.c_z);
+    for (const auto& backend : runnable) {
+      const VerifyResult result = verify_fixture(fixture, *backend, override);
+      const Comparison& c = result.comparison;
+      ++outcome.runs;
+      if (!c.passed()) {
+        ++outcome.mismatches;
+        reports.push_back(fmt::format("{} with {}:\n  {}", file.string(), result.backend, c.report()));
+      }
+      table.add({file.filename().string(), result.backend, std::string(to_string(fixture.meta.precision)),
+                 result.policy.str(), shape, c.passed() ? "PASS" : "FAIL",
+                 fmt::format("{} ({:.3g}%)", c.mismatches, c.mismatch_percent()), fmt::format("{:.3g}", c.max_abs_error),
+                 fmt::format("{:g}", c.max_ulp), format_seconds(result.seconds)});
+    }
+  }
+  std::fputs(table.str().c_str(), stdout);
+  for (const std::string& skipped : outcome.skipped) std::printf("skipped backend: %s\n", skipped.c_str());
+  for (const std::string& report : reports) std::printf("\n%s\n", report.c_str());
+  std::printf("\n%d fixture(s), %d comparison(s): %d passed, %d failed%s\n", outcome.fixtures, outcome.runs,
+              outcome.runs - outcome.mismatches, outcome.mismatches,
+              outcome.bad_inputs ? fmt::format(", {} unreadable", outcome.bad_inputs).c_str() : "");
+  std::fflush(stdout);
+  return outcome;
+}
+
+}  // namespace relpos::cli

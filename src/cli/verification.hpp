@@ -1,0 +1,28 @@
+#pragma once
+// verify and check share this: run fixtures through backends, print a table.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "relpos/backend.hpp"
+#include "relpos/policy.hpp"
+
+namespace relpos::cli {
+
+struct VerificationOutcome {
+  int fixtures = 0;
+  int runs = 0;          ///< (fixture, backend) pairs compared
+  int mismatches = 0;    ///< pairs that failed their policy
+  int bad_inputs = 0;    ///< fixtures that could not be read
+  std::vector<std::string> skipped;  ///< backends not available here, with the reason
+  int exit_code() const;
+};
+
+/// Verifies every file with every backend named; prints the table, any
+/// failure reports and error lines to stdout/stderr.
+VerificationOutcome verify_files(const std::vector<std::filesystem::path>& files,
+                                 const std::vector<std::string>& backends, const BackendOptions& options,
+                                 const std::optional<Policy>& override);
+
+}  // namespace relpos::cli

@@ -1,0 +1,57 @@
+#include "relpos/backend.hpp"
+
+#include <array>
+
+#include <fmt/format.h>
+
+#include "relpos/backends/cpu_lookup.hpp"
+#include "relpos/backends/cuda_lookup.hpp"
+#include "relpos/backends/onehot.hpp"
+#include "relpos/errors.hpp"
+
+namespace relpos {
+
+void Backend::run(const Problem& problem, const PairOutput& out) const {
+  validate(problem);
+  const auto shape = problem.output_shape();
+  if (out.batch != static_cast<std::int64_t>(shape[0]) || out.tokens != static_cast<std::int64_t>(shape[1]) ||
+      out.channels != static_cast<std::int64_t>(shape[3]))
+    throw InputError(fmt::format("{}: output is [{}, {}, {}, {}] but the problem needs [{}, {}, {}, {}]", name(),
+                                 out.batch, out.tokens, out.tokens, out.channels, shape[0], shape[1], shape[2],
+                                 shape[3]));
+  if (out.data == nullptr && out.elements() != 0) throw InputError(fmt::format("{}: output pointer is null", name()));
+  if (!accepts(out.space))
+    throw InputError(fmt::format("{}: cannot write into {} memory", name(),
+                                 out.space == MemorySpace::host ? "host" : "device"));
+  if (out.elements() == 0) return;
+  compute(problem, out);
+}
+
+std::span<const std::string_view> backend_names() {
+  static constexpr std::array<std::string_view, 4> kNames = {"onehot", "onehot-blas", "cpu", "cuda"};
+  return kNames;
+}
+
+std::unique_ptr<Backend> make_backend(std::string_view name, const BackendOptions& options) {
+  if (name == "onehot") return make_onehot_backend(OnehotForm::sequential, options);
+  if (name == "onehot-blas") return make_onehot_backend(OnehotForm::blas, options);
+  if (name == "cpu") return make_cpu_lookup_backend(options);
+  if (name == "cuda") return make_cuda_lookup_backend(options);
+  throw InputError(fmt::format("unknown backend '{}' (known: onehot, onehot-blas, cpu, cuda)", name));
+}
+
+xt::xtensor<float, 4> compute_fp32(const Backend& backend, const Problem& problem) {
+  xt::xtensor<float, 4> out(problem.output_shape());
+  backend.run(problem, PairOutput::write(out));
+  return out;
+}
+
+xt::xtensor<float, 4> compute_bf16_as_float(const Backend& backend, const Problem& problem) {
+  xt::xtensor<bf16_bits, 4> bits(problem.output_shape());
+  backend.run(problem, PairOutput::write_bf16(bits));
+  xt::xtensor<float, 4> out(problem.output_shape());
+  std::transform(bits.begin(), bits.end(), out.begin(), [](bf16_bits b) { return bf16_to_float(b); });
+  return out;
+}
+
+}  // namespace relpos

@@ -1,0 +1,115 @@
+#include "relpos/backends/onehot.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include <cblas.h>
+#include <fmt/format.h>
+
+#include "relpos/errors.hpp"
+
+namespace relpos {
+namespace {
+
+// Fills rows [row0, row0 + rows) of the flattened (b, i, j) pair index with
+// their one-hot feature vectors, exactly as the original module concatenates them.
+void fill_features(const Problem& problem, std::int64_t row0, std::int64_t rows, float* features) {
+  const std::int64_t n = problem.layout.tokens();
+  const std::int64_t width = problem.config.feature_width();
+  const BinParams params = problem.bins();
+  std::fill(features, features + rows * width, 0.0f);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const std::int64_t pair = row0 + r;
+    const std::int64_t b = pair / (n * n);
+    const std::int64_t i = (pair / n) % n;
+    const std::int64_t j = pair % n;
+    const HotColumns hot = hot_columns(params, pair_bins(params, problem.layout.token(b, i), problem.layout.token(b, j)));
+    float* x = features + r * width;
+    x[hot.residue] = 1.0f;
+    x[hot.token] = 1.0f;
+    if (hot.entity >= 0) x[hot.entity] = 1.0f;
+    x[hot.chain] = 1.0f;
+  }
+}
+
+// out[r, c] = sum_f x[r, f] * W[c, f], the F products added in column order.
+// Looping f outside c keeps each output's order and lets the compiler vectorise over c.
+void multiply_in_column_order(const float* features, std::int64_t rows, std::int64_t width, const float* table,
+                              std::int64_t channels, float* out) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const float* x = features + r * width;
+    float* acc = out + r * channels;
+    std::fill(acc, acc + channels, 0.0f);
+    for (std::int64_t f = 0; f < width; ++f) {
+      const float xf = x[f];
+      const float* w = table + f * channels;
+      for (std::int64_t c = 0; c < channels; ++c) acc[c] += xf * w[c];
+    }
+  }
+}
+
+class OnehotBackend final : public Backend {
+ public:
+  OnehotBackend(OnehotForm form, const BackendOptions& options) : form_(form), options_(options) {
+    if (options_.chunk_rows < 1)
+      throw InputError(fmt::format("chunk rows must be at least 1, not {}", options_.chunk_rows));
+  }
+
+  std::string_view name() const override { return form_ == OnehotForm::blas ? "onehot-blas" : "onehot"; }
+  bool exact_order() const override { return form_ == OnehotForm::sequential; }
+
+ protected:
+  void compute(const Problem& problem, const PairOutput& out) const override {
+    const std::int64_t n = problem.layout.tokens();
+    const std::int64_t total_rows = problem.layout.batch() * n * n;
+    const std::int64_t width = problem.config.feature_width();
+    const std::int64_t channels = problem.config.c_z;
+    const std::int64_t chunk = std::min(options_.chunk_rows, total_rows);
+    const xt::xtensor<float, 2> table = transposed_table(problem.weights);  // [F, c_z]
+
+    std::vector<float> features(static_cast<std::size_t>(chunk * width));
+    std::vector<float> block;
+    if (out.mode != OutputMode::write_fp32) block.resize(static_cast<std::size_t>(chunk * channels));
+
+    for (std::int64_t row0 = 0; row0 < total_rows; row0 += chunk) {
+      const std::int64_t rows = std::min(chunk, total_rows - row0);
+      fill_features(problem, row0, rows, features.data());
+      float* result = out.mode == OutputMode::write_fp32 ? out.fp32() + row0 * channels : block.data();
+      if (form_ == OnehotForm::sequential) {
+        multiply_in_column_order(features.data(), rows, width, table.data(), channels, result);
+      } else {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows), static_cast<int>(channels),
+                    static_cast<int>(width), 1.0f, features.data(), static_cast<int>(width),
+                    problem.weights.data(), static_cast<int>(width), 0.0f, result, static_cast<int>(channels));
+      }
+      const std::int64_t count = rows * channels;
+      if (out.mode == OutputMode::write_bf16) {
+        bf16_bits* target = out.bf16() + row0 * channels;
+        for (std::int64_t k = 0; k < count; ++k) target[k] = bf16_round(block[k]);
+      } else if (out.mode == OutputMode::accumulate) {
+        float* target = out.fp32() + row0 * channels;
+        for (std::int64_t k = 0; k < count; ++k) target[k] += block[k];
+      }
+    }
+  }
+
+ private:
+  OnehotForm form_;
+  BackendOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_onehot_backend(OnehotForm form, const BackendOptions& options) {
+  return std::make_unique<OnehotBackend>(form, options);
+}
+
+std::size_t onehot_workspace_bytes(std::int64_t total_rows, std::int64_t chunk_rows, std::int64_t feature_width,
+                                   std::int64_t channels, OutputMode mode) {
+  const std::int64_t chunk = std::min(chunk_rows, total_rows);
+  std::size_t bytes = static_cast<std::size_t>(chunk * feature_width) * sizeof(float);
+  if (mode != OutputMode::write_fp32) bytes += static_cast<std::size_t>(chunk * channels) * sizeof(float);
+  return bytes;
+}
+
+}  // namespace relpos

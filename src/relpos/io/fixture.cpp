@@ -1,0 +1,213 @@
+#include "relpos/io/fixture.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "relpos/bf16.hpp"
+#include "relpos/errors.hpp"
+#include "relpos/io/hdf5_file.hpp"
+#include "relpos/version.hpp"
+
+namespace relpos {
+namespace {
+
+std::string shape_text(const std::vector<std::size_t>& shape) {
+  std::string text = "[";
+  for (std::size_t k = 0; k < shape.size(); ++k) text += (k ? ", " : "") + std::to_string(shape[k]);
+  return text + "]";
+}
+
+std::int32_t small_integer(const io::Hdf5Reader& file, const std::string& name) {
+  const std::int64_t value = file.integer_attribute(name);
+  if (value < std::numeric_limits<std::int32_t>::min() || value > std::numeric_limits<std::int32_t>::max())
+    file.fail("attribute '" + name + "'", fmt::format("{} is out of range", value));
+  return static_cast<std::int32_t>(value);
+}
+
+FixtureMetadata read_metadata(const io::Hdf5Reader& file) {
+  const std::string format = file.string_attribute("format");
+  if (format != kFixtureFormat)
+    file.fail("attribute 'format'", fmt::format("'{}' is not '{}'", format, kFixtureFormat));
+  const std::int64_t version = file.integer_attribute("format_version");
+  if (version != kFixtureVersion)
+    file.fail("attribute 'format_version'", fmt::format("version {} is not supported (this reader reads {})", version,
+                                                        kFixtureVersion));
+  FixtureMetadata meta;
+  const auto field = [&](const char* name, auto&& parse) {
+    try {
+      return parse(file.string_attribute(name));
+    } catch (const InputError& e) {
+      const std::string message = e.what();
+      if (message.starts_with(file.path().string())) throw;
+      file.fail(std::string("attribute '") + name + "'", message);
+    }
+  };
+  meta.config.variant = field("variant", [](const std::string& s) { return parse_variant(s); });
+  meta.config.r_max = small_integer(file, "r_max");
+  meta.config.s_max = small_integer(file, "s_max");
+  meta.config.c_z = small_integer(file, "c_z");
+  try {
+    validate(meta.config);
+  } catch (const InputError& e) {
+    file.fail("attributes r_max/s_max/c_z", e.what());
+  }
+  meta.precision = field("precision", [](const std::string& s) { return parse_precision(s); });
+  meta.policy = field("policy", [](const std::string& s) { return Policy::parse(s); });
+  meta.source = file.string_attribute("source");
+  meta.source_sha256 = file.string_attribute("source_sha256");
+  meta.weight_key = file.string_attribute("weight_key");
+  meta.generator = file.string_attribute("generator");
+  return meta;
+}
+
+Layout read_layout(const io::Hdf5Reader& file) {
+  Layout layout;
+  std::vector<std::size_t> first_shape;
+  for (IdField field : kIdFields) {
+    const std::string name = fmt::format("/inputs/{}", to_string(field));
+    io::IntegerData data = file.read_integers(name);
+    if (data.shape.size() != 1 && data.shape.size() != 2)
+      file.fail(name, fmt::format("expected shape [N] or [B, N], found {}", shape_text(data.shape)));
+    if (field == IdField::asym_id) {
+      first_shape = data.shape;
+      layout.batched = data.shape.size() == 2;
+    } else if (data.shape != first_shape) {
+      file.fail(name, fmt::format("shape {} differs from /inputs/asym_id {}", shape_text(data.shape),
+                                  shape_text(first_shape)));
+    }
+    const std::size_t batch = data.shape.size() == 2 ? data.shape[0] : 1;
+    const std::size_t tokens = data.shape.back();
+    if (tokens > static_cast<std::size_t>(kMaxTokens))
+      file.fail(name, fmt::format("N = {} exceeds the supported maximum {}", tokens, kMaxTokens));
+    IdArray& target = layout.ids(field);
+    target.resize({batch, tokens});
+    std::copy(data.values.begin(), data.values.end(), target.begin());
+  }
+  return layout;
+}
+
+Weights read_weights(const io::Hdf5Reader& file, const Config& config) {
+  const std::string name = "/weights/linear_no_bias";
+  io::FloatData data = file.read_float32(name);
+  if (data.shape.size() != 2) file.fail(name, fmt::format("expected shape [c_z, F], found {}", shape_text(data.shape)));
+  if (static_cast<std::int64_t>(data.shape[0]) != config.c_z ||
+      static_cast<std::int64_t>(data.shape[1]) != config.feature_width())
+    file.fail(name, fmt::format("shape {} does not match c_z = {} and F = 4*r_max + 2*s_max + 7 = {}",
+                                shape_text(data.shape), config.c_z, config.feature_width()));
+  Weights weights(std::array<std::size_t, 2>{data.shape[0], data.shape[1]});
+  std::copy(data.values.begin(), data.values.end(), weights.begin());
+  try {
+    validate(weights, config);
+  } catch (const InputError& e) {
+    file.fail(name, e.what());
+  }
+  return weights;
+}
+
+std::vector<std::size_t> expected_shape(const Layout& layout, const Config& config) {
+  const auto n = static_cast<std::size_t>(layout.tokens());
+  const auto c = static_cast<std::size_t>(config.c_z);
+  if (layout.batched) return {static_cast<std::size_t>(layout.batch()), n, n, c};
+  return {n, n, c};
+}
+
+xt::xtensor<float, 4> read_expected(const io::Hdf5Reader& file, const Layout& layout, const Config& config,
+                                    Precision precision) {
+  const std::string name = "/expected/output";
+  io::FloatData data = file.read_float32(name);
+  const std::vector<std::size_t> want = expected_shape(layout, config);
+  if (data.shape != want)
+    file.fail(name, fmt::format("shape {} but the inputs and c_z need {}", shape_text(data.shape), shape_text(want)));
+  if (precision == Precision::bf16) {
+    const auto bad = std::find_if(data.values.begin(), data.values.end(), [](float v) {
+      return !std::isnan(v) && float_bits(v) != float_bits(round_to_bf16(v));
+    });
+    if (bad != data.values.end())
+      file.fail(name, fmt::format("precision is bf16 but element {} = {:.9g} is not a bf16 value",
+                                  bad - data.values.begin(), *bad));
+  }
+  xt::xtensor<float, 4> expected(std::array<std::size_t, 4>{static_cast<std::size_t>(layout.batch()),
+                                                            static_cast<std::size_t>(layout.tokens()),
+                                                            static_cast<std::size_t>(layout.tokens()),
+                                                            static_cast<std::size_t>(config.c_z)});
+  std::copy(data.values.begin(), data.values.end(), expected.begin());
+  return expected;
+}
+
+}  // namespace
+
+Fixture read_fixture(const std::filesystem::path& path, const ReadOptions& options) {
+  const io::Hdf5Reader file(path);
+  Fixture fixture;
+  fixture.meta = read_metadata(file);
+  fixture.layout = read_layout(file);
+  fixture.weights = read_weights(file, fixture.meta.config);
+  if (options.require_expected || file.has_dataset("/expected/output"))
+    fixture.expected = read_expected(file, fixture.layout, fixture.meta.config, fixture.meta.precision);
+  return fixture;
+}
+
+xt::xtensor<float, 4> read_expected_output(const std::filesystem::path& path, const Fixture& reference,
+                                           Precision precision) {
+  const io::Hdf5Reader file(path);
+  return read_expected(file, reference.layout, reference.meta.config, precision);
+}
+
+void write_fixture(const std::filesystem::path& path, const Fixture& fixture, const WriteOptions& options) {
+  std::error_code error;
+  if (!options.overwrite && std::filesystem::exists(path, error))
+    throw InputError(fmt::format("{}: already exists (refusing to overwrite; remove it or pass --force)", path.string()));
+  validate(fixture.problem());
+  const FixtureMetadata& meta = fixture.meta;
+  const Layout& layout = fixture.layout;
+  io::write_atomically(path, [&](const std::filesystem::path& temporary) {
+    io::Hdf5Writer file(temporary);
+    file.string_attribute("format", kFixtureFormat);
+    file.integer_attribute("format_version", kFixtureVersion);
+    file.string_attribute("variant", std::string(to_string(meta.config.variant)));
+    file.integer_attribute("r_max", meta.config.r_max);
+    file.integer_attribute("s_max", meta.config.s_max);
+    file.integer_attribute("c_z", meta.config.c_z);
+    file.string_attribute("precision", std::string(to_string(meta.precision)));
+    file.string_attribute("policy", meta.policy.str());
+    file.string_attribute("source", meta.source);
+    file.string_attribute("source_sha256", meta.source_sha256);
+    file.string_attribute("weight_key", meta.weight_key);
+    file.string_attribute("generator", meta.generator.empty() ? generator_string() : meta.generator);
+
+    file.create_group("/inputs");
+    std::vector<std::size_t> id_shape{static_cast<std::size_t>(layout.tokens())};
+    if (layout.batched) id_shape.insert(id_shape.begin(), static_cast<std::size_t>(layout.batch()));
+    for (IdField field : kIdFields) {
+      const std::string name = fmt::format("/inputs/{}", to_string(field));
+      const IdArray& ids = layout.ids(field);
+      if (options.int32_ids) {
+        std::vector<std::int32_t> narrow(ids.size());
+        for (std::size_t k = 0; k < ids.size(); ++k) {
+          const std::int64_t v = ids.data()[k];
+          if (v < std::numeric_limits<std::int32_t>::min() || v > std::numeric_limits<std::int32_t>::max())
+            throw InputError(fmt::format("{}: {}: value {} does not fit int32", path.string(), name, v));
+          narrow[k] = static_cast<std::int32_t>(v);
+        }
+        file.write_int32(name, id_shape, narrow.data());
+      } else {
+        file.write_int64(name, id_shape, ids.data());
+      }
+    }
+    file.create_group("/weights");
+    file.write_float32("/weights/linear_no_bias", {fixture.weights.shape(0), fixture.weights.shape(1)},
+                       fixture.weights.data());
+    if (fixture.expected) {
+      file.create_group("/expected");
+      file.write_float32("/expected/output", expected_shape(layout, meta.config), fixture.expected->data());
+    }
+    file.close();
+  });
+}
+
+std::string generator_string() { return fmt::format("relpos {}", kVersion); }
+
+}  // namespace relpos

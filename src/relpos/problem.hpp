@@ -1,0 +1,27 @@
+#pragma once
+// What every backend computes from: config, per-token ids and weights.
+#include <array>
+#include <cstddef>
+
+#include "relpos/config.hpp"
+#include "relpos/layout.hpp"
+#include "relpos/weights.hpp"
+
+namespace relpos {
+
+struct Problem {
+  Config config;
+  const Layout& layout;
+  const Weights& weights;
+
+  BinParams bins() const { return bin_params(config); }
+  std::array<std::size_t, 4> output_shape() const {
+    return {static_cast<std::size_t>(layout.batch()), static_cast<std::size_t>(layout.tokens()),
+            static_cast<std::size_t>(layout.tokens()), static_cast<std::size_t>(config.c_z)};
+  }
+};
+
+/// Config, layout and weights each valid and consistent; throws InputError.
+void validate(const Problem& problem);
+
+}  // namespace relpos

@@ -1,0 +1,28 @@
+#pragma once
+// Recompute a fixture with a backend and compare it with the stored output.
+#include <optional>
+#include <string>
+
+#include "relpos/backend.hpp"
+#include "relpos/compare.hpp"
+#include "relpos/io/fixture.hpp"
+
+namespace relpos {
+
+struct VerifyResult {
+  std::string backend;
+  Policy policy;  ///< the policy actually applied
+  Comparison comparison;
+  double seconds = 0;  ///< time of the backend's run alone
+};
+
+/// The output of `backend` for the fixture's inputs in the fixture's precision
+/// (bf16 results widened to float), as [B, N, N, c_z].
+xt::xtensor<float, 4> compute_in_precision(const Backend& backend, const Problem& problem, Precision precision);
+
+/// Compares `backend` with the fixture's expected output under `override`, or
+/// else the fixture's policy as this backend is held to it (policy_for_backend).
+VerifyResult verify_fixture(const Fixture& fixture, const Backend& backend,
+                            const std::optional<Policy>& override = std::nullopt);
+
+}  // namespace relpos
