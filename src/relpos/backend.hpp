@@ -15,8 +15,12 @@ struct Availability {
   std::string detail;  ///< e.g. "built in", "compiled, no device", "not compiled"
 };
 
+/// Non-temporal stores: automatic = when the output exceeds any last-level cache.
+enum class Streaming { automatic, always, never };
+
 struct BackendOptions {
   int threads = 0;                         ///< cpu: worker threads, 0 = all cores
+  Streaming streaming = Streaming::automatic;  ///< cpu: store policy (always still needs aligned vectors)
   std::int64_t chunk_rows = 1 << 16;       ///< onehot: pair rows materialised per block
   void* cuda_stream = nullptr;             ///< cuda: a cudaStream_t, nullptr = default stream
 };

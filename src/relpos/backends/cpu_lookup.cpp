@@ -58,7 +58,9 @@ class CpuLookupBackend final : public Backend {
     shared.out = out.data;
     // Non-temporal stores need every vector aligned: 64-byte base and whole vectors per pair.
     const bool aligned = reinterpret_cast<std::uintptr_t>(out.data) % 64 == 0 && channels % kTableAlignmentFloats == 0;
-    shared.streaming = aligned && out.mode != OutputMode::accumulate && out.bytes() >= kStreamingThresholdBytes;
+    const bool large = out.bytes() >= kStreamingThresholdBytes;
+    const bool wanted = options_.streaming == Streaming::always || (options_.streaming == Streaming::automatic && large);
+    shared.streaming = aligned && out.mode != OutputMode::accumulate && wanted;
 
     const std::int64_t rows = layout.batch() * layout.tokens();
     const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -1,0 +1,168 @@
+// Every backend against the sequential one-hot reference, in every mode.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include <xsimd/xsimd.hpp>
+
+#include "relpos/backend.hpp"
+#include "relpos/compare.hpp"
+#include "relpos/errors.hpp"
+#include "relpos/synthetic_weights.hpp"
+#include "test_layouts.hpp"
+
+namespace relpos {
+namespace {
+
+Comparison compare_tensors(const Problem& problem, const xt::xtensor<float, 4>& expected,
+                           const xt::xtensor<float, 4>& got, Precision precision, const Policy& policy) {
+  return compare(problem, {expected.data(), expected.size()}, {got.data(), got.size()}, precision, policy);
+}
+
+struct Case {
+  std::string name;
+  Config config;
+  Layout layout;
+};
+
+std::vector<Case> cases() {
+  std::vector<Case> all;
+  all.push_back({"monomer", Config{}, testing::monomer(40, 1)});
+  all.push_back({"homotrimer", Config{8, 1, 24}, testing::homomer(3, 7)});
+  all.push_back({"ligand_complex", Config{4, 2, 17}, testing::protein_with_ligand()});
+  all.push_back({"modified_residue_gap", Config{3, 2, 5}, testing::modified_residue_with_gap()});
+  all.push_back({"r_max_zero", Config{0, 0, 3}, testing::homomer(2, 5)});
+  all.push_back({"single_token", Config{32, 2, 128}, testing::monomer(1, 0)});
+  all.push_back({"empty", Config{32, 2, 128}, testing::monomer(0, 0)});
+  all.push_back({"batched", Config{5, 2, 33}, testing::batch_of_three()});
+  return all;
+}
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
+class EveryLayout : public ::testing::TestWithParam<Case> {};
+
+TEST_P(EveryLayout, CpuLookupIsBitwiseEqualToOnehot) {
+  const Case& c = GetParam();
+  const Weights weights = protenix_synthetic_weights(c.config, 11);
+  const Problem problem{c.config, c.layout, weights};
+  const auto reference = compute_fp32(*make_backend("onehot"), problem);
+  for (int threads : {1, 2, 3})
+    for (Streaming streaming : {Streaming::never, Streaming::always}) {
+      const auto got = compute_fp32(*make_backend("cpu", {.threads = threads, .streaming = streaming}), problem);
+      const Comparison result = compare_tensors(problem, reference, got, Precision::fp32, Policy::bitwise());
+      EXPECT_TRUE(result.passed()) << "threads=" << threads << " streaming=" << int(streaming) << "\n"
+                                   << result.report();
+    }
+}
+
+TEST_P(EveryLayout, OnehotBlasIsWithinBound6) {
+  const Case& c = GetParam();
+  const Weights weights = protenix_synthetic_weights(c.config, 12);
+  const Problem problem{c.config, c.layout, weights};
+  const auto reference = compute_fp32(*make_backend("onehot"), problem);
+  const auto got = compute_fp32(*make_backend("onehot-blas", {.chunk_rows = 97}), problem);
+  const Comparison result = compare_tensors(problem, reference, got, Precision::fp32, Policy::bound(6));
+  EXPECT_TRUE(result.passed()) << result.report();
+}
+
+TEST_P(EveryLayout, Bf16ModeIsTheReferenceRoundedOnce) {
+  const Case& c = GetParam();
+  const Weights weights = protenix_synthetic_weights(c.config, 13);
+  const Problem problem{c.config, c.layout, weights};
+  auto rounded = compute_fp32(*make_backend("onehot"), problem);
+  for (float& v : rounded) v = round_to_bf16(v);
+  for (const char* name : {"onehot", "cpu"}) {
+    const auto got = compute_bf16_as_float(*make_backend(name, {.streaming = Streaming::always}), problem);
+    const Comparison result = compare_tensors(problem, rounded, got, Precision::bf16, Policy::bitwise());
+    EXPECT_TRUE(result.passed()) << name << "\n" << result.report();
+  }
+}
+
+TEST_P(EveryLayout, AccumulateAddsIntoTheExistingTensor) {
+  const Case& c = GetParam();
+  const Weights weights = protenix_synthetic_weights(c.config, 14);
+  const Problem problem{c.config, c.layout, weights};
+  const auto p = compute_fp32(*make_backend("onehot"), problem);
+  xt::xtensor<float, 4> z0(problem.output_shape());
+  for (std::size_t k = 0; k < z0.size(); ++k) z0.data()[k] = std::ldexp(static_cast<float>(k % 97) - 48.0f, -5);
+  xt::xtensor<float, 4> expected = z0;
+  for (std::size_t k = 0; k < expected.size(); ++k) expected.data()[k] = z0.data()[k] + p.data()[k];
+  for (const char* name : {"onehot", "cpu"}) {
+    xt::xtensor<float, 4> z = z0;
+    make_backend(name, {.threads = 2, .chunk_rows = 50})->run(problem, PairOutput::accumulate(z));
+    const Comparison result = compare_tensors(problem, expected, z, Precision::fp32, Policy::bitwise());
+    EXPECT_TRUE(result.passed()) << name << "\n" << result.report();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Layouts, EveryLayout, ::testing::ValuesIn(cases()),
+                         [](const auto& info) { return info.param.name; });
+
+TEST(OnehotBackend, ChunkSizeDoesNotChangeABit) {
+  const Config config{6, 2, 19};
+  const Layout layout = testing::protein_with_ligand();
+  const Weights weights = protenix_synthetic_weights(config, 15);
+  const Problem problem{config, layout, weights};
+  const auto whole = compute_fp32(*make_backend("onehot", {.chunk_rows = 1 << 20}), problem);
+  for (std::int64_t chunk : {1, 7, 64, 1000}) {
+    const auto got = compute_fp32(*make_backend("onehot", {.chunk_rows = chunk}), problem);
+    const Comparison result = compare_tensors(problem, whole, got, Precision::fp32, Policy::bitwise());
+    EXPECT_TRUE(result.passed()) << "chunk_rows=" << chunk << "\n" << result.report();
+  }
+}
+
+TEST(Backend, RejectsAnOutputOfTheWrongShape) {
+  const Config config{2, 1, 4};
+  const Layout layout = testing::monomer(5, 0);
+  const Weights weights = protenix_synthetic_weights(config, 1);
+  xt::xtensor<float, 4> wrong(std::array<std::size_t, 4>{1, 5, 5, 3});
+  EXPECT_THROW(make_backend("cpu")->run(Problem{config, layout, weights}, PairOutput::write(wrong)), InputError);
+}
+
+TEST(Backend, RejectsWeightsThatDoNotFitTheConfig) {
+  const Config config{2, 1, 4};
+  const Layout layout = testing::monomer(3, 0);
+  const Weights weights = protenix_synthetic_weights(Config{3, 1, 4}, 1);
+  EXPECT_THROW(compute_fp32(*make_backend("onehot"), Problem{config, layout, weights}), InputError);
+}
+
+TEST(Backend, RejectsNonFiniteWeights) {
+  const Config config{2, 1, 4};
+  const Layout layout = testing::monomer(3, 0);
+  Weights weights = protenix_synthetic_weights(config, 1);
+  weights(1, 2) = std::numeric_limits<float>::infinity();
+  EXPECT_THROW(compute_fp32(*make_backend("cpu"), Problem{config, layout, weights}), InputError);
+}
+
+TEST(Backend, UnknownNameIsAnInputError) { EXPECT_THROW(make_backend("gpu"), InputError); }
+
+}  // namespace
+}  // namespace relpos
+
+namespace relpos {
+namespace {
+
+// 64-byte aligned output and c_z a multiple of 16: the only case where the CPU
+// lookup takes its non-temporal store path, in every mode that streams.
+TEST(CpuLookup, StreamingStoresOnAlignedOutputAreExact) {
+  const Config config{7, 2, 48};
+  const Layout layout = testing::protein_with_ligand();
+  const Weights weights = protenix_synthetic_weights(config, 21);
+  const Problem problem{config, layout, weights};
+  const auto reference = compute_fp32(*make_backend("onehot"), problem);
+  const std::size_t count = reference.size();
+  const auto cpu = make_backend("cpu", {.threads = 2, .streaming = Streaming::always});
+
+  std::vector<float, xsimd::aligned_allocator<float, 64>> fp32(count, -1.0f);
+  cpu->run(problem, PairOutput::write(fp32.data(), 1, layout.tokens(), config.c_z));
+  EXPECT_TRUE(std::equal(fp32.begin(), fp32.end(), reference.begin()));
+
+  std::vector<bf16_bits, xsimd::aligned_allocator<bf16_bits, 64>> bf16(count, 0xffff);
+  cpu->run(problem, PairOutput::write_bf16(bf16.data(), 1, layout.tokens(), config.c_z));
+  for (std::size_t k = 0; k < count; ++k)
+    ASSERT_EQ(bf16[k], bf16_round(reference.data()[k])) << "element " << k;
+}
+
+}  // namespace
+}  // namespace relpos
