@@ -38,6 +38,11 @@ class Arena {
 
 /// The arena for `space`; throws RuntimeFailure when the space is not available here.
 /// `threads` sets the host arena's baseline thread count (0 = all cores).
+/// (Defined with the host arena; device requests go to make_device_arena.)
 std::unique_ptr<Arena> make_arena(MemorySpace space, int threads = 0);
+
+/// The CUDA arena (current device). Defined by the CUDA backend's sources; a
+/// build without CUDA defines it to throw RuntimeFailure("... not compiled").
+std::unique_ptr<Arena> make_device_arena();
 
 }  // namespace relpos::bench
