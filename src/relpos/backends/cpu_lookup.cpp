@@ -12,10 +12,14 @@ namespace relpos {
 namespace {
 
 constexpr std::int64_t kTableAlignmentFloats = 16;  // 64 bytes: one AVX-512 vector, one cache line
+// The pair table must stay small next to the caches (and the 1 MiB workspace
+// budget): 203 KB fp32 for the defaults (af3), twice that for the paper variant.
+constexpr std::size_t kMaxPairTableBytes = std::size_t{512} << 10;
 // Outputs bigger than any last-level cache gain nothing from passing through it.
 constexpr std::size_t kStreamingThresholdBytes = std::size_t{32} << 20;
 
 using AlignedFloats = std::vector<float, xsimd::aligned_allocator<float, 64>>;
+using AlignedBf16 = std::vector<bf16_bits, xsimd::aligned_allocator<bf16_bits, 64>>;
 
 std::int64_t table_stride(std::int64_t channels) {
   return (channels + kTableAlignmentFloats - 1) / kTableAlignmentFloats * kTableAlignmentFloats;
@@ -28,6 +32,59 @@ AlignedFloats padded_table(const Weights& weights, std::int64_t stride) {
   for (std::int64_t c = 0; c < channels; ++c)
     for (std::int64_t f = 0; f < width; ++f) table[static_cast<std::size_t>(f * stride + c)] = weights(c, f);
   return table;
+}
+
+std::int64_t pair_table_rows(const Config& config) {
+  return (2 * std::int64_t{config.r_max} + 2) * detail::chain_key_count(bin_params(config));
+}
+
+// Elements per pair-table row: whole 64-byte lines of fp32 or bf16 values.
+std::int64_t pair_stride(std::int64_t channels, OutputMode mode) {
+  const std::int64_t per_line = mode == OutputMode::write_bf16 ? 32 : 16;
+  return (channels + per_line - 1) / per_line * per_line;
+}
+
+std::size_t pair_table_bytes(const Config& config, OutputMode mode) {
+  const std::size_t element = mode == OutputMode::write_bf16 ? sizeof(bf16_bits) : sizeof(float);
+  return static_cast<std::size_t>(pair_table_rows(config) * pair_stride(config.c_z, mode)) * element;
+}
+
+bool uses_pair_table(const Config& config, OutputMode mode) {
+  return pair_table_bytes(config, mode) <= kMaxPairTableBytes;
+}
+
+// Every finished sum a pair with the "other" token bin can have, added exactly
+// as the kernel adds the four terms: ((res + tok) + entity) + chain.
+template <class Store>
+void fill_pair_table(const Config& config, const AlignedFloats& table, std::int64_t stride, Store&& store) {
+  const BinParams params = bin_params(config);
+  const std::int64_t channels = config.c_z;
+  const std::int64_t chain_keys = detail::chain_key_count(params);
+  const float* tok = table.data() + (config.token_offset() + 2 * config.r_max + 1) * stride;
+  const float* ent = table.data() + config.entity_column() * stride;
+  for (std::int64_t d_res = 0; d_res <= 2 * std::int64_t{config.r_max} + 1; ++d_res) {
+    const float* res = table.data() + d_res * stride;
+    for (std::int64_t key = 0; key < chain_keys; ++key) {
+      const bool same_entity = params.chain_term_on_same_entity ? key != 2 * params.s_max + 1 : key >= 2 * params.s_max + 2;
+      const std::int64_t d_chain = params.chain_term_on_same_entity ? key : key % (2 * params.s_max + 2);
+      const float* chain = table.data() + (config.chain_offset() + d_chain) * stride;
+      for (std::int64_t c = 0; c < channels; ++c) {
+        float sum = res[c] + tok[c];
+        if (same_entity) sum += ent[c];
+        sum += chain[c];
+        store(d_res * chain_keys + key, c, sum);
+      }
+    }
+  }
+}
+
+// The vectorised key arithmetic forms (row + r) - column: safe for ids within +-2^61.
+bool ids_are_small(const Layout& layout) {
+  constexpr std::int64_t kLimit = std::int64_t{1} << 61;
+  auto small = [&](const IdArray& ids) {
+    return std::all_of(ids.begin(), ids.end(), [](std::int64_t v) { return v >= -kLimit && v <= kLimit; });
+  };
+  return small(layout.residue_index) && small(layout.sym_id);
 }
 
 class CpuLookupBackend final : public Backend {
@@ -56,6 +113,29 @@ class CpuLookupBackend final : public Backend {
     shared.token_index = layout.token_index.data();
     shared.mode = out.mode;
     shared.out = out.data;
+
+    AlignedFloats pair_fp32;
+    AlignedBf16 pair_bf16;
+    if (uses_pair_table(problem.config, out.mode)) {
+      const std::int64_t rows = pair_table_rows(problem.config);
+      const std::int64_t row_stride = pair_stride(channels, out.mode);
+      if (out.mode == OutputMode::write_bf16) {
+        pair_bf16.assign(static_cast<std::size_t>(rows * row_stride), bf16_bits{0});
+        fill_pair_table(problem.config, table, stride, [&](std::int64_t key, std::int64_t c, float sum) {
+          pair_bf16[static_cast<std::size_t>(key * row_stride + c)] = bf16_round(sum);
+        });
+        shared.pair_table = pair_bf16.data();
+      } else {
+        pair_fp32.assign(static_cast<std::size_t>(rows * row_stride), 0.0f);
+        fill_pair_table(problem.config, table, stride, [&](std::int64_t key, std::int64_t c, float sum) {
+          pair_fp32[static_cast<std::size_t>(key * row_stride + c)] = sum;
+        });
+        shared.pair_table = pair_fp32.data();
+      }
+      shared.pair_stride = row_stride;
+      shared.chain_keys = detail::chain_key_count(shared.params);
+      shared.small_ids = ids_are_small(layout);
+    }
     // Non-temporal stores need every vector aligned: 64-byte base and whole vectors per pair.
     const bool aligned = reinterpret_cast<std::uintptr_t>(out.data) % 64 == 0 && channels % kTableAlignmentFloats == 0;
     const bool large = out.bytes() >= kStreamingThresholdBytes;
@@ -94,8 +174,21 @@ std::unique_ptr<Backend> make_cpu_lookup_backend(const BackendOptions& options) 
   return std::make_unique<CpuLookupBackend>(options);
 }
 
+std::size_t cpu_lookup_workspace_bytes(const Config& config, OutputMode mode) {
+  const std::size_t weights = static_cast<std::size_t>(config.feature_width() * table_stride(config.c_z)) * sizeof(float);
+  return weights + (uses_pair_table(config, mode) ? pair_table_bytes(config, mode) : 0);
+}
+
+std::string_view cpu_lookup_instruction_set() {
+  // The rule xsimd::dispatch applies to the kernel's arch list.
+  const unsigned best = xsimd::available_architectures().best;
+  if (best >= xsimd::avx512bw::version()) return "avx512bw";
+  if (best >= xsimd::avx2::version()) return "avx2";
+  return "sse2";
+}
+
 std::size_t cpu_lookup_workspace_bytes(const Config& config) {
-  return static_cast<std::size_t>(config.feature_width() * table_stride(config.c_z)) * sizeof(float);
+  return cpu_lookup_workspace_bytes(config, OutputMode::write_fp32);
 }
 
 }  // namespace relpos

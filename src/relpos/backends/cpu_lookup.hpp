@@ -2,14 +2,22 @@
 // The fused CPU lookup: bins computed on the fly, the four weight columns
 // summed in the reference's order and written straight into the output.
 #include <memory>
+#include <string_view>
 
 #include "relpos/backend.hpp"
+#include "relpos/pair_output.hpp"
 
 namespace relpos {
 
 std::unique_ptr<Backend> make_cpu_lookup_backend(const BackendOptions& options = {});
 
-/// Bytes the CPU lookup holds beyond the output: the padded W^T table.
+/// Bytes the CPU lookup holds beyond the output in `mode`: the padded W^T
+/// table plus the pair table of finished sums (when it fits its size cap).
+std::size_t cpu_lookup_workspace_bytes(const Config& config, OutputMode mode);
+/// The instruction set the lookup's kernel runs with here: "avx512bw", "avx2" or "sse2".
+std::string_view cpu_lookup_instruction_set();
+
+/// The largest of the modes (fp32 and accumulate; bf16 needs less).
 std::size_t cpu_lookup_workspace_bytes(const Config& config);
 
 }  // namespace relpos

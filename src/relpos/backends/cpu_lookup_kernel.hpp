@@ -24,7 +24,26 @@ struct LookupRows {
   bool streaming = false;          ///< non-temporal stores; requires aligned vectors
   std::int64_t row_begin = 0;      ///< rows of the flattened (b, i) index
   std::int64_t row_end = 0;
+
+  /// Finished sums of every pair whose token term is the "other" bin (every
+  /// pair not in the same chain and residue: nearly all of them), row
+  /// d_res * chain_keys + chain_key, added in the reference's order; fp32, or
+  /// bf16 already rounded in write_bf16 mode. nullptr: every pair is summed.
+  const void* pair_table = nullptr;
+  std::int64_t pair_stride = 0;    ///< elements per pair-table row (whole 64-byte lines)
+  std::int64_t chain_keys = 0;     ///< af3: d_chain (2s+2 values); paper: same_entity * (2s+2) + d_chain
+  /// Every residue_index and sym_id within +-2^61: the vectorised key
+  /// arithmetic cannot overflow. Otherwise keys come from pair_bins().
+  bool small_ids = false;
 };
+
+/// The pair-table key of a chain term: see LookupRows::pair_table.
+constexpr std::int64_t chain_key(const BinParams& p, const PairBins& bins) {
+  return p.chain_term_on_same_entity ? bins.d_chain : (bins.same_entity ? 2 * p.s_max + 2 : 0) + bins.d_chain;
+}
+constexpr std::int64_t chain_key_count(const BinParams& p) {
+  return p.chain_term_on_same_entity ? 2 * p.s_max + 2 : 2 * (2 * p.s_max + 2);
+}
 
 struct LookupKernel {
   template <class Arch>

@@ -3,6 +3,7 @@
 // with that architecture's target flags.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <type_traits>
 
 #include <xsimd/xsimd.hpp>
@@ -63,6 +64,63 @@ inline void store_bf16(bf16_bits* target, const xsimd::batch<float, Arch>& value
   }
 }
 
+// Columns handled per key block: the keys of a block are computed together,
+// then its pairs are written one after another.
+inline constexpr std::int64_t kKeyBlock = 64;
+
+// The pair-table row of each column of [j0, j0 + count) in row `row`, or -1
+// where the token term is not "other" (same chain and residue): those pairs
+// are summed from W^T. Any int64 ids: the bins come from pair_bins().
+inline void keys_exact(const LookupRows& a, std::int64_t base, const TokenIds& row, std::int64_t j0,
+                       std::int64_t count, std::int64_t* keys) {
+  for (std::int64_t k = 0; k < count; ++k) {
+    const std::int64_t j = base + j0 + k;
+    const TokenIds col{a.asym_id[j], a.residue_index[j], a.entity_id[j], a.sym_id[j], a.token_index[j]};
+    const PairBins bins = pair_bins(a.params, row, col);
+    keys[k] = bins.same_chain && row.residue_index == col.residue_index
+                  ? -1
+                  : bins.d_res * a.chain_keys + chain_key(a.params, bins);
+  }
+}
+
+// The same keys, batch::size columns at a time, for ids small enough that
+// (row + r) - column cannot overflow (LookupRows::small_ids).
+template <class Arch>
+void keys_vectorised(const LookupRows& a, std::int64_t base, const TokenIds& row, std::int64_t j0,
+                     std::int64_t count, std::int64_t* keys) {
+  using ibatch = xsimd::batch<std::int64_t, Arch>;
+  constexpr std::int64_t kLanes = ibatch::size;
+  const std::int64_t r = a.params.r_max;
+  const std::int64_t s = a.params.s_max;
+  const ibatch row_asym(row.asym_id), row_residue(row.residue_index), row_entity(row.entity_id);
+  const ibatch residue_shift(row.residue_index + r), sym_shift(row.sym_id + s);
+  const ibatch zero(0), res_top(2 * r), res_other(2 * r + 1), sym_top(2 * s), chain_other(2 * s + 1);
+  const ibatch entity_keys(2 * s + 2), chain_keys(a.chain_keys), generic(-1);
+  const bool af3 = a.params.chain_term_on_same_entity;
+  std::int64_t k = 0;
+  for (; k + kLanes <= count; k += kLanes) {
+    const std::int64_t j = base + j0 + k;
+    const ibatch asym = ibatch::load_unaligned(a.asym_id + j);
+    const ibatch residue = ibatch::load_unaligned(a.residue_index + j);
+    const ibatch entity = ibatch::load_unaligned(a.entity_id + j);
+    const ibatch sym = ibatch::load_unaligned(a.sym_id + j);
+    const auto same_chain = asym == row_asym;
+    const auto same_entity = entity == row_entity;
+    const ibatch d_res = xsimd::select(same_chain, xsimd::min(xsimd::max(residue_shift - residue, zero), res_top), res_other);
+    const ibatch sym_offset = xsimd::min(xsimd::max(sym_shift - sym, zero), sym_top);
+    ibatch key;
+    if (af3) {
+      key = xsimd::select(same_entity, sym_offset, chain_other);
+    } else {
+      const ibatch d_chain = xsimd::select(same_chain, chain_other, sym_offset);
+      key = xsimd::select(same_entity, d_chain + entity_keys, d_chain);
+    }
+    key = d_res * chain_keys + key;
+    xsimd::select(same_chain & (residue == row_residue), generic, key).store_unaligned(keys + k);
+  }
+  if (k < count) keys_exact(a, base, row, j0 + k, count - k, keys + k);
+}
+
 template <class Arch, OutputMode kMode, bool kStream>
 void lookup_rows(const LookupRows& a) {
   using batch = xsimd::batch<float, Arch>;
@@ -70,6 +128,127 @@ void lookup_rows(const LookupRows& a) {
   const std::int64_t n = a.tokens;
   const std::int64_t channels = a.channels;
   const std::int64_t vector_end = channels / kWidth * kWidth;
+  const bool tabled = a.pair_table != nullptr;
+  alignas(64) std::int64_t keys[kKeyBlock];
+
+  // Stores `sum` (channels c .. c + kWidth) of the pair starting at `offset` as the mode says.
+  auto store = [&](std::int64_t offset, std::int64_t c, const batch& sum) {
+    if constexpr (kMode == OutputMode::write_fp32) {
+      float* target = static_cast<float*>(a.out) + offset + c;
+      if constexpr (kStream) {
+        stream_store(target, sum);
+      } else {
+        sum.store_unaligned(target);
+      }
+    } else if constexpr (kMode == OutputMode::write_bf16) {
+      store_bf16<Arch, kStream>(static_cast<bf16_bits*>(a.out) + offset + c, sum);
+    } else {
+      float* target = static_cast<float*>(a.out) + offset + c;
+      (batch::load_unaligned(target) + sum).store_unaligned(target);
+    }
+  };
+  auto store_scalar = [&](std::int64_t offset, std::int64_t c, float sum) {
+    if constexpr (kMode == OutputMode::write_fp32) {
+      static_cast<float*>(a.out)[offset + c] = sum;
+    } else if constexpr (kMode == OutputMode::write_bf16) {
+      static_cast<bf16_bits*>(a.out)[offset + c] = bf16_round(sum);
+    } else {
+      static_cast<float*>(a.out)[offset + c] += sum;
+    }
+  };
+
+  // The four terms in the reference's order: ((res + tok) + entity) + chain.
+  auto sum_pair = [&](std::int64_t offset, const TokenIds& row_ids, std::int64_t column) {
+    const TokenIds col_ids{a.asym_id[column], a.residue_index[column], a.entity_id[column], a.sym_id[column],
+                           a.token_index[column]};
+    const HotColumns hot = hot_columns(a.params, pair_bins(a.params, row_ids, col_ids));
+    const float* t_res = a.table + hot.residue * a.table_stride;
+    const float* t_tok = a.table + hot.token * a.table_stride;
+    const float* t_ent = hot.entity >= 0 ? a.table + hot.entity * a.table_stride : nullptr;
+    const float* t_chain = a.table + hot.chain * a.table_stride;
+    if (t_ent != nullptr) {
+      for (std::int64_t c = 0; c < vector_end; c += kWidth)
+        store(offset, c,
+              ((batch::load_aligned(t_res + c) + batch::load_aligned(t_tok + c)) + batch::load_aligned(t_ent + c)) +
+                  batch::load_aligned(t_chain + c));
+    } else {
+      for (std::int64_t c = 0; c < vector_end; c += kWidth)
+        store(offset, c,
+              (batch::load_aligned(t_res + c) + batch::load_aligned(t_tok + c)) + batch::load_aligned(t_chain + c));
+    }
+    for (std::int64_t c = vector_end; c < channels; ++c) {
+      float sum = t_res[c] + t_tok[c];
+      if (t_ent != nullptr) sum += t_ent[c];
+      sum += t_chain[c];
+      store_scalar(offset, c, sum);
+    }
+  };
+
+  // A run of `length` consecutive pairs (from `offset`) that share one finished
+  // sum of the pair table: each chunk of the sum is loaded into registers once
+  // and stored (or added) into every pair of the run, so the loop moves no
+  // more data than memset / `z += 1` over the same bytes.
+  auto copy_run = [&](std::int64_t offset, std::int64_t length, std::int64_t key) {
+    if constexpr (kMode == OutputMode::write_bf16) {
+      const bf16_bits* source = static_cast<const bf16_bits*>(a.pair_table) + key * a.pair_stride;
+      bf16_bits* out = static_cast<bf16_bits*>(a.out) + offset;
+      // 16 values (32 bytes) per unit where AVX is there, else 8: the alignment
+      // a whole-vector bf16 pair keeps when channels % 16 == 0.
+      auto copy_units = [&](auto load, auto put, std::int64_t values) {
+        constexpr std::int64_t kHeld = 8;
+        std::int64_t c = 0;
+        for (; c + kHeld * values <= channels; c += kHeld * values) {
+          decltype(load(source)) held[kHeld];
+          for (std::int64_t v = 0; v < kHeld; ++v) held[v] = load(source + c + v * values);
+          for (std::int64_t t = 0; t < length; ++t)
+            for (std::int64_t v = 0; v < kHeld; ++v) put(out + t * channels + c + v * values, held[v]);
+        }
+        for (; c + values <= channels; c += values) {
+          const auto held = load(source + c);
+          for (std::int64_t t = 0; t < length; ++t) put(out + t * channels + c, held);
+        }
+        for (; c < channels; ++c)
+          for (std::int64_t t = 0; t < length; ++t) out[t * channels + c] = source[c];
+      };
+      if constexpr (kIsAvx512<Arch> || kIsAvx<Arch>) {
+        copy_units([](const bf16_bits* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); },
+                   [](bf16_bits* p, __m256i v) {
+                     if constexpr (kStream) {
+                       _mm256_stream_si256(reinterpret_cast<__m256i*>(p), v);
+                     } else {
+                       _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v);
+                     }
+                   },
+                   16);
+      } else {
+        copy_units([](const bf16_bits* p) { return _mm_load_si128(reinterpret_cast<const __m128i*>(p)); },
+                   [](bf16_bits* p, __m128i v) {
+                     if constexpr (kStream) {
+                       _mm_stream_si128(reinterpret_cast<__m128i*>(p), v);
+                     } else {
+                       _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v);
+                     }
+                   },
+                   8);
+      }
+    } else {
+      constexpr std::int64_t kHeld = 8;
+      const float* source = static_cast<const float*>(a.pair_table) + key * a.pair_stride;
+      std::int64_t c = 0;
+      for (; c + kHeld * kWidth <= vector_end; c += kHeld * kWidth) {
+        batch held[kHeld];
+        for (std::int64_t v = 0; v < kHeld; ++v) held[v] = batch::load_aligned(source + c + v * kWidth);
+        for (std::int64_t t = 0; t < length; ++t)
+          for (std::int64_t v = 0; v < kHeld; ++v) store(offset + t * channels, c + v * kWidth, held[v]);
+      }
+      for (; c < vector_end; c += kWidth) {
+        const batch v = batch::load_aligned(source + c);
+        for (std::int64_t t = 0; t < length; ++t) store(offset + t * channels, c, v);
+      }
+      for (; c < channels; ++c)
+        for (std::int64_t t = 0; t < length; ++t) store_scalar(offset + t * channels, c, source[c]);
+    }
+  };
 
   for (std::int64_t row = a.row_begin; row < a.row_end; ++row) {
     const std::int64_t b = row / n;
@@ -77,51 +256,26 @@ void lookup_rows(const LookupRows& a) {
     const std::int64_t base = b * n;
     const TokenIds row_ids{a.asym_id[base + i], a.residue_index[base + i], a.entity_id[base + i], a.sym_id[base + i],
                            a.token_index[base + i]};
-    for (std::int64_t j = 0; j < n; ++j) {
-      const TokenIds col_ids{a.asym_id[base + j], a.residue_index[base + j], a.entity_id[base + j],
-                             a.sym_id[base + j], a.token_index[base + j]};
-      const HotColumns hot = hot_columns(a.params, pair_bins(a.params, row_ids, col_ids));
-      const float* t_res = a.table + hot.residue * a.table_stride;
-      const float* t_tok = a.table + hot.token * a.table_stride;
-      const float* t_ent = hot.entity >= 0 ? a.table + hot.entity * a.table_stride : nullptr;
-      const float* t_chain = a.table + hot.chain * a.table_stride;
-      const std::int64_t offset = (row * n + j) * channels;
-
-      // The four terms in the reference's order: ((res + tok) + entity) + chain.
-      auto store = [&](std::int64_t c, const batch& sum) {
-        if constexpr (kMode == OutputMode::write_fp32) {
-          float* target = static_cast<float*>(a.out) + offset + c;
-          if constexpr (kStream) {
-            stream_store(target, sum);
-          } else {
-            sum.store_unaligned(target);
-          }
-        } else if constexpr (kMode == OutputMode::write_bf16) {
-          store_bf16<Arch, kStream>(static_cast<bf16_bits*>(a.out) + offset + c, sum);
+    for (std::int64_t j0 = 0; j0 < n; j0 += kKeyBlock) {
+      const std::int64_t count = std::min(kKeyBlock, n - j0);
+      if (tabled) {
+        if (a.small_ids) {
+          keys_vectorised<Arch>(a, base, row_ids, j0, count, keys);
         } else {
-          float* target = static_cast<float*>(a.out) + offset + c;
-          (batch::load_unaligned(target) + sum).store_unaligned(target);
+          keys_exact(a, base, row_ids, j0, count, keys);
         }
-      };
-      if (t_ent != nullptr) {
-        for (std::int64_t c = 0; c < vector_end; c += kWidth)
-          store(c, ((batch::load_aligned(t_res + c) + batch::load_aligned(t_tok + c)) + batch::load_aligned(t_ent + c)) +
-                       batch::load_aligned(t_chain + c));
-      } else {
-        for (std::int64_t c = 0; c < vector_end; c += kWidth)
-          store(c, (batch::load_aligned(t_res + c) + batch::load_aligned(t_tok + c)) + batch::load_aligned(t_chain + c));
       }
-      for (std::int64_t c = vector_end; c < channels; ++c) {
-        float sum = t_res[c] + t_tok[c];
-        if (t_ent != nullptr) sum += t_ent[c];
-        sum += t_chain[c];
-        if constexpr (kMode == OutputMode::write_fp32) {
-          static_cast<float*>(a.out)[offset + c] = sum;
-        } else if constexpr (kMode == OutputMode::write_bf16) {
-          static_cast<bf16_bits*>(a.out)[offset + c] = bf16_round(sum);
-        } else {
-          static_cast<float*>(a.out)[offset + c] += sum;
+      for (std::int64_t k = 0; k < count;) {
+        const std::int64_t offset = (row * n + j0 + k) * channels;
+        if (!tabled || keys[k] < 0) {
+          sum_pair(offset, row_ids, base + j0 + k);
+          ++k;
+          continue;
         }
+        std::int64_t end = k + 1;
+        while (end < count && keys[end] == keys[k]) ++end;
+        copy_run(offset, end - k, keys[k]);
+        k = end;
       }
     }
   }

@@ -1,0 +1,127 @@
+// The CPU lookup's fast paths (pair table of finished sums, runs of equal
+// keys, vectorised keys) against the sequential one-hot reference, bit for bit.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include <xsimd/xsimd.hpp>
+
+#include "relpos/backend.hpp"
+#include "relpos/backends/cpu_lookup.hpp"
+#include "relpos/bench/bench_layout.hpp"
+#include "relpos/compare.hpp"
+#include "relpos/synthetic_weights.hpp"
+#include "test_layouts.hpp"
+
+namespace relpos {
+namespace {
+
+template <class T>
+using Aligned = std::vector<T, xsimd::aligned_allocator<T, 64>>;
+
+// Runs `backend` in `mode` into a 64-byte aligned buffer (so Streaming::always
+// really streams) and widens the result to float.
+std::vector<float> run_mode(const Backend& backend, const Problem& problem, OutputMode mode,
+                            const std::vector<float>& z0 = {}) {
+  const std::int64_t n = problem.layout.tokens();
+  const std::int64_t b = problem.layout.batch();
+  const std::size_t count = static_cast<std::size_t>(b * n * n * problem.config.c_z);
+  if (mode == OutputMode::write_bf16) {
+    Aligned<bf16_bits> out(count, 0xffff);
+    backend.run(problem, PairOutput::write_bf16(out.data(), b, n, problem.config.c_z));
+    std::vector<float> wide(count);
+    for (std::size_t k = 0; k < count; ++k) wide[k] = bf16_to_float(out[k]);
+    return wide;
+  }
+  Aligned<float> out(count, -7.0f);
+  if (mode == OutputMode::accumulate) std::copy(z0.begin(), z0.end(), out.begin());
+  backend.run(problem, mode == OutputMode::accumulate ? PairOutput::accumulate(out.data(), b, n, problem.config.c_z)
+                                                      : PairOutput::write(out.data(), b, n, problem.config.c_z));
+  return {out.begin(), out.end()};
+}
+
+// What each mode must give, from the sequential reference: the fp32 sums,
+// rounded once to bf16, or added to z0.
+std::vector<float> expected_for(const Problem& problem, OutputMode mode, const std::vector<float>& z0) {
+  const auto reference = compute_fp32(*make_backend("onehot"), problem);
+  std::vector<float> expected(reference.begin(), reference.end());
+  for (std::size_t k = 0; k < expected.size(); ++k) {
+    if (mode == OutputMode::write_bf16) expected[k] = round_to_bf16(expected[k]);
+    if (mode == OutputMode::accumulate) expected[k] = z0[k] + expected[k];
+  }
+  return expected;
+}
+
+void expect_every_mode_exact(const Config& config, const Layout& layout, const std::string& label) {
+  const Weights weights = protenix_synthetic_weights(config, 31);
+  const Problem problem{config, layout, weights};
+  const std::size_t count = static_cast<std::size_t>(layout.batch() * layout.tokens() * layout.tokens() * config.c_z);
+  std::vector<float> z0(count);
+  for (std::size_t k = 0; k < count; ++k) z0[k] = std::ldexp(static_cast<float>(k % 61) - 30.0f, -4);
+  for (OutputMode mode : {OutputMode::write_fp32, OutputMode::write_bf16, OutputMode::accumulate}) {
+    const std::vector<float> expected = expected_for(problem, mode, z0);
+    for (int threads : {1, 2, 3})
+      for (Streaming streaming : {Streaming::never, Streaming::always}) {
+        const auto cpu = make_backend("cpu", {.threads = threads, .streaming = streaming});
+        const std::vector<float> got = run_mode(*cpu, problem, mode, z0);
+        const Comparison result =
+            compare(problem, {expected.data(), expected.size()}, {got.data(), got.size()},
+                    mode == OutputMode::write_bf16 ? Precision::bf16 : Precision::fp32, Policy::bitwise());
+        EXPECT_TRUE(result.passed()) << label << " mode=" << to_string(mode) << " threads=" << threads
+                                     << " streaming=" << int(streaming) << "\n"
+                                     << result.report();
+      }
+  }
+}
+
+TEST(CpuLookup, BenchmarkComplexIsExactInEveryMode) {
+  // 150 tokens: chains, a per-atom residue and ligands, so runs of equal
+  // keys, key blocks with tails and the summed same-residue pairs all occur.
+  expect_every_mode_exact(Config{}, bench::bench_layout(150), "bench_layout(150)");
+}
+
+TEST(CpuLookup, PaperVariantIsExact) {
+  Config config;
+  config.variant = Variant::paper;
+  expect_every_mode_exact(config, bench::bench_layout(90), "paper variant");
+}
+
+TEST(CpuLookup, ChannelsThatAreNoWholeVectorAreExact) {
+  expect_every_mode_exact(Config{32, 2, 17}, bench::bench_layout(70), "c_z 17");
+  expect_every_mode_exact(Config{5, 1, 40}, testing::modified_residue_with_gap(), "c_z 40");
+}
+
+TEST(CpuLookup, ATableTooLargeForItsCapFallsBackToSumming) {
+  // r_max 200, c_z 256: the pair table would be 3.3 MB, far over its cap.
+  const Config config{200, 2, 256};
+  EXPECT_EQ(cpu_lookup_workspace_bytes(config), static_cast<std::size_t>(config.feature_width() * 256) * sizeof(float));
+  expect_every_mode_exact(config, bench::bench_layout(40), "no pair table");
+}
+
+TEST(CpuLookup, IdsNearTheInt64LimitsUseTheExactKeys) {
+  // Differences of these ids overflow int64: the vectorised keys must not be used.
+  constexpr std::int64_t kBig = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t kSmall = std::numeric_limits<std::int64_t>::min();
+  const Layout layout = Layout::from_arrays({0, 0, 0, 1, 1, 2, 2, 2, 2, 3, 3},  // asym
+                                            {kSmall, kSmall + 1, kSmall + 40, kBig, kBig - 3, 0, 1, 2, 3, 9, 9},
+                                            {0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2},  // entity
+                                            {kBig, kBig, kBig, kSmall, kSmall, 0, 0, 0, 0, 5, 5},
+                                            {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+  expect_every_mode_exact(Config{32, 2, 48}, layout, "extreme ids");
+  expect_every_mode_exact(Config{4, 1, 16}, testing::batch_of_three(), "batched");
+}
+
+TEST(CpuLookup, WorkspaceIsTheWeightTableAndThePairTable) {
+  const Config config;  // F = 139, c_z = 128, af3: 66 d_res x 6 chain keys
+  const std::size_t weights = 139 * 128 * sizeof(float);
+  EXPECT_EQ(cpu_lookup_workspace_bytes(config, OutputMode::write_fp32), weights + 66 * 6 * 128 * sizeof(float));
+  EXPECT_EQ(cpu_lookup_workspace_bytes(config, OutputMode::accumulate), weights + 66 * 6 * 128 * sizeof(float));
+  EXPECT_EQ(cpu_lookup_workspace_bytes(config, OutputMode::write_bf16), weights + 66 * 6 * 128 * sizeof(bf16_bits));
+  Config paper = config;
+  paper.variant = Variant::paper;  // same_entity and d_chain independent: 12 chain keys
+  EXPECT_EQ(cpu_lookup_workspace_bytes(paper, OutputMode::write_fp32), weights + 66 * 12 * 128 * sizeof(float));
+}
+
+}  // namespace
+}  // namespace relpos
