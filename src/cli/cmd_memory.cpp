@@ -1,0 +1,67 @@
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "relpos/bench/memory_model.hpp"
+#include "relpos/errors.hpp"
+
+namespace relpos::cli {
+namespace {
+
+struct MemoryArgs {
+  bench::MemoryShape shape;
+  std::string mode = "fp32";
+  std::string variant = "af3";
+  bool details = false;
+};
+
+int run_memory(MemoryArgs& args) {
+  bench::MemoryShape& shape = args.shape;
+  shape.config.variant = parse_variant(args.variant);
+  shape.mode = parse_output_mode(args.mode);
+  validate(shape.config);
+  if (shape.tokens < 1 || shape.tokens > (std::int64_t{1} << 20))
+    throw InputError(fmt::format("memory: --n {} is outside 1..{}", shape.tokens, std::int64_t{1} << 20));
+  if (shape.chunk_rows < 1) throw InputError(fmt::format("memory: --chunk-rows {} must be at least 1", shape.chunk_rows));
+
+  const bool accumulate = shape.mode == OutputMode::accumulate;
+  std::printf("memory model at N = %lld, c_z = %d, F = %lld (r_max %d, s_max %d), mode %s%s\n",
+              static_cast<long long>(shape.tokens), shape.config.c_z,
+              static_cast<long long>(shape.config.feature_width()), shape.config.r_max, shape.config.s_max,
+              args.mode.c_str(), accumulate ? " (into an existing z, not counted)" : "");
+  Table table({"path", "peak", accumulate ? "beyond z" : "beyond output", "live at the peak"});
+  for (const bench::PathMemory& path : bench::memory_model(shape)) {
+    std::string live;
+    for (const bench::LiveBuffer& buffer : path.live_at_peak)
+      live += fmt::format("{}{} {}", live.empty() ? "" : " + ", buffer.name, bench::format_bytes(buffer.bytes));
+    table.add({path.path, bench::format_bytes(path.peak_bytes), bench::format_bytes(path.extra_bytes), live});
+  }
+  std::fputs(table.str().c_str(), stdout);
+  if (args.details)
+    for (const bench::PathMemory& path : bench::memory_model(shape))
+      std::printf("%s: %s%s%s\n", path.path.c_str(), path.description.c_str(), path.note.empty() ? "" : "; ",
+                  path.note.c_str());
+  std::printf("GB = 1e9 bytes. PyTorch paths in fp32 inference (no autograd); allocator caching not modelled.\n");
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_memory(CLI::App& root, Commands& commands) {
+  auto args = std::make_shared<MemoryArgs>();
+  CLI::App* app = root.add_subcommand("memory", "The memory model of every path at one size");
+  app->add_option("--n", args->shape.tokens, "tokens N")->required();
+  app->add_option("--c-z", args->shape.config.c_z, "pair channels (default 128)");
+  app->add_option("--r-max", args->shape.config.r_max, "residue/token clip (default 32)");
+  app->add_option("--s-max", args->shape.config.s_max, "chain clip (default 2)");
+  app->add_option("--variant", args->variant, "af3 (default) or paper")->check(CLI::IsMember({"af3", "paper"}));
+  app->add_option("--chunk-rows", args->shape.chunk_rows, "our onehot's pair rows per block (default 65536)");
+  app->add_option("--batch", args->shape.batch, "batch size B (default 1)")->check(CLI::PositiveNumber);
+  app->add_option("--mode", args->mode, "fp32 (default), bf16 or accumulate")
+      ->check(CLI::IsMember({"fp32", "bf16", "accumulate"}));
+  app->add_flag("--details", args->details, "also describe each path");
+  commands.push_back({app, [args] { return run_memory(*args); }});
+}
+
+}  // namespace relpos::cli
