@@ -129,31 +129,38 @@ void lookup_rows(const LookupRows& a) {
   const std::int64_t channels = a.channels;
   const std::int64_t vector_end = channels / kWidth * kWidth;
   const bool tabled = a.pair_table != nullptr;
+  // Locals, not a.out: a store through float* could alias `a` itself, and the
+  // compiler would reload the pointer before every vector store.
+  float* const out_fp32 = static_cast<float*>(a.out);
+  bf16_bits* const out_bf16 = static_cast<bf16_bits*>(a.out);
+  const float* const pair_fp32 = static_cast<const float*>(a.pair_table);
+  const bf16_bits* const pair_bf16 = static_cast<const bf16_bits*>(a.pair_table);
+  const std::int64_t pair_stride = a.pair_stride;
   alignas(64) std::int64_t keys[kKeyBlock];
 
   // Stores `sum` (channels c .. c + kWidth) of the pair starting at `offset` as the mode says.
   auto store = [&](std::int64_t offset, std::int64_t c, const batch& sum) {
     if constexpr (kMode == OutputMode::write_fp32) {
-      float* target = static_cast<float*>(a.out) + offset + c;
+      float* target = out_fp32 + offset + c;
       if constexpr (kStream) {
         stream_store(target, sum);
       } else {
         sum.store_unaligned(target);
       }
     } else if constexpr (kMode == OutputMode::write_bf16) {
-      store_bf16<Arch, kStream>(static_cast<bf16_bits*>(a.out) + offset + c, sum);
+      store_bf16<Arch, kStream>(out_bf16 + offset + c, sum);
     } else {
-      float* target = static_cast<float*>(a.out) + offset + c;
+      float* target = out_fp32 + offset + c;
       (batch::load_unaligned(target) + sum).store_unaligned(target);
     }
   };
   auto store_scalar = [&](std::int64_t offset, std::int64_t c, float sum) {
     if constexpr (kMode == OutputMode::write_fp32) {
-      static_cast<float*>(a.out)[offset + c] = sum;
+      out_fp32[offset + c] = sum;
     } else if constexpr (kMode == OutputMode::write_bf16) {
-      static_cast<bf16_bits*>(a.out)[offset + c] = bf16_round(sum);
+      out_bf16[offset + c] = bf16_round(sum);
     } else {
-      static_cast<float*>(a.out)[offset + c] += sum;
+      out_fp32[offset + c] += sum;
     }
   };
 
@@ -190,8 +197,8 @@ void lookup_rows(const LookupRows& a) {
   // more data than memset / `z += 1` over the same bytes.
   auto copy_run = [&](std::int64_t offset, std::int64_t length, std::int64_t key) {
     if constexpr (kMode == OutputMode::write_bf16) {
-      const bf16_bits* source = static_cast<const bf16_bits*>(a.pair_table) + key * a.pair_stride;
-      bf16_bits* out = static_cast<bf16_bits*>(a.out) + offset;
+      const bf16_bits* source = pair_bf16 + key * pair_stride;
+      bf16_bits* out = out_bf16 + offset;
       // 16 values (32 bytes) per unit where AVX is there, else 8: the alignment
       // a whole-vector bf16 pair keeps when channels % 16 == 0.
       auto copy_units = [&](auto load, auto put, std::int64_t values) {
@@ -233,7 +240,7 @@ void lookup_rows(const LookupRows& a) {
       }
     } else {
       constexpr std::int64_t kHeld = 8;
-      const float* source = static_cast<const float*>(a.pair_table) + key * a.pair_stride;
+      const float* source = pair_fp32 + key * pair_stride;
       std::int64_t c = 0;
       for (; c + kHeld * kWidth <= vector_end; c += kHeld * kWidth) {
         batch held[kHeld];
