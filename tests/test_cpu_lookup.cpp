@@ -112,15 +112,35 @@ TEST(CpuLookup, IdsNearTheInt64LimitsUseTheExactKeys) {
   expect_every_mode_exact(Config{4, 1, 16}, testing::batch_of_three(), "batched");
 }
 
-TEST(CpuLookup, WorkspaceIsTheWeightTableAndThePairTable) {
+TEST(CpuLookup, ChainsSplitIntoSeveralSegmentsAreExact) {
+  // A chain that comes back after another one, entity and sym changing inside
+  // one asym_id, single-token segments: every way the column segments can fall.
+  const Layout layout = Layout::from_arrays({0, 0, 0, 1, 1, 0, 0, 2, 3, 2, 2, 2, 4, 4, 4, 4, 1, 0},
+                                            {1, 2, 3, 1, 2, 4, 5, 1, 1, 2, 2, 3, 7, 7, 8, 40, 3, 6},
+                                            {0, 0, 0, 0, 0, 0, 0, 1, 2, 1, 3, 3, 0, 0, 0, 0, 0, 0},
+                                            {0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 2, 2, 3, 3, 1, 0},
+                                            {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17});
+  expect_every_mode_exact(Config{32, 2, 32}, layout, "split chains");
+  Config paper{2, 1, 16};
+  paper.variant = Variant::paper;
+  expect_every_mode_exact(paper, layout, "split chains, paper");
+}
+
+TEST(CpuLookup, WorkspaceIsTheWeightTablePairTableAndSegments) {
   const Config config;  // F = 139, c_z = 128, af3: 66 d_res x 6 chain keys
   const std::size_t weights = 139 * 128 * sizeof(float);
-  EXPECT_EQ(cpu_lookup_workspace_bytes(config, OutputMode::write_fp32), weights + 66 * 6 * 128 * sizeof(float));
-  EXPECT_EQ(cpu_lookup_workspace_bytes(config, OutputMode::accumulate), weights + 66 * 6 * 128 * sizeof(float));
-  EXPECT_EQ(cpu_lookup_workspace_bytes(config, OutputMode::write_bf16), weights + 66 * 6 * 128 * sizeof(bf16_bits));
+  const std::size_t segments = 1000 * sizeof(std::int64_t);
+  EXPECT_EQ(cpu_lookup_workspace_bytes(config, OutputMode::write_fp32, 1000),
+            weights + 66 * 6 * 128 * sizeof(float) + segments);
+  EXPECT_EQ(cpu_lookup_workspace_bytes(config, OutputMode::accumulate, 1000),
+            weights + 66 * 6 * 128 * sizeof(float) + segments);
+  EXPECT_EQ(cpu_lookup_workspace_bytes(config, OutputMode::write_bf16, 1000),
+            weights + 66 * 6 * 128 * sizeof(bf16_bits) + segments);
   Config paper = config;
   paper.variant = Variant::paper;  // same_entity and d_chain independent: 12 chain keys
-  EXPECT_EQ(cpu_lookup_workspace_bytes(paper, OutputMode::write_fp32), weights + 66 * 12 * 128 * sizeof(float));
+  EXPECT_EQ(cpu_lookup_workspace_bytes(paper, OutputMode::write_fp32, 1000),
+            weights + 66 * 12 * 128 * sizeof(float) + segments);
+  EXPECT_EQ(cpu_lookup_workspace_bytes(config), weights + 66 * 6 * 128 * sizeof(float));
 }
 
 }  // namespace

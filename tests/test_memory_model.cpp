@@ -87,7 +87,7 @@ TEST(MemoryModel, OurPathsAreOutputPlusWorkspace) {
     const MemoryShape shape = shape_at(777, mode);
     const bool accumulate = mode == OutputMode::accumulate;
     const PathMemory cpu = backend_memory_model("cpu", shape);
-    EXPECT_EQ(cpu.extra_bytes, cpu_lookup_workspace_bytes(shape.config, mode));
+    EXPECT_EQ(cpu.extra_bytes, cpu_lookup_workspace_bytes(shape.config, mode, 777));
     EXPECT_EQ(cpu.peak_bytes, cpu.extra_bytes + (accumulate ? 0 : shape.output_bytes()));
     const PathMemory onehot = backend_memory_model("onehot", shape);
     EXPECT_EQ(onehot.extra_bytes, 139 * 128 * 4 + onehot_workspace_bytes(777 * 777, 1 << 16, 139, 128, mode));

@@ -35,6 +35,10 @@ struct LookupRows {
   /// Every residue_index and sym_id within +-2^61: the vectorised key
   /// arithmetic cannot overflow. Otherwise keys come from pair_bins().
   bool small_ids = false;
+  /// [B, N]: for the first column j of each maximal run of columns with equal
+  /// asym_id, entity_id and sym_id, the end of that run (other entries unused).
+  /// Only with a pair table; nullptr = no segments.
+  const std::int64_t* segment_end = nullptr;
 };
 
 /// The pair-table key of a chain term: see LookupRows::pair_table.

@@ -263,27 +263,47 @@ void lookup_rows(const LookupRows& a) {
     const std::int64_t base = b * n;
     const TokenIds row_ids{a.asym_id[base + i], a.residue_index[base + i], a.entity_id[base + i], a.sym_id[base + i],
                            a.token_index[base + i]};
-    for (std::int64_t j0 = 0; j0 < n; j0 += kKeyBlock) {
-      const std::int64_t count = std::min(kKeyBlock, n - j0);
-      if (tabled) {
-        if (a.small_ids) {
-          keys_vectorised<Arch>(a, base, row_ids, j0, count, keys);
-        } else {
-          keys_exact(a, base, row_ids, j0, count, keys);
+    // Columns [begin, end): keys block by block, then runs of equal keys.
+    auto columns = [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t j0 = begin; j0 < end; j0 += kKeyBlock) {
+        const std::int64_t count = std::min(kKeyBlock, end - j0);
+        if (tabled) {
+          if (a.small_ids) {
+            keys_vectorised<Arch>(a, base, row_ids, j0, count, keys);
+          } else {
+            keys_exact(a, base, row_ids, j0, count, keys);
+          }
+        }
+        for (std::int64_t k = 0; k < count;) {
+          const std::int64_t offset = (row * n + j0 + k) * channels;
+          if (!tabled || keys[k] < 0) {
+            sum_pair(offset, row_ids, base + j0 + k);
+            ++k;
+            continue;
+          }
+          std::int64_t stop = k + 1;
+          while (stop < count && keys[stop] == keys[k]) ++stop;
+          copy_run(offset, stop - k, keys[k]);
+          k = stop;
         }
       }
-      for (std::int64_t k = 0; k < count;) {
-        const std::int64_t offset = (row * n + j0 + k) * channels;
-        if (!tabled || keys[k] < 0) {
-          sum_pair(offset, row_ids, base + j0 + k);
-          ++k;
-          continue;
-        }
-        std::int64_t end = k + 1;
-        while (end < count && keys[end] == keys[k]) ++end;
-        copy_run(offset, end - k, keys[k]);
-        k = end;
+    };
+    if (a.segment_end == nullptr) {
+      columns(0, n);
+      continue;
+    }
+    // A segment of another chain has one key for all its columns: the
+    // residue and token terms are "other", the chain term is the segment's.
+    for (std::int64_t j = 0; j < n;) {
+      const std::int64_t stop = a.segment_end[base + j];
+      if (a.asym_id[base + j] == row_ids.asym_id) {
+        columns(j, stop);
+      } else {
+        std::int64_t key = 0;
+        keys_exact(a, base, row_ids, j, 1, &key);
+        copy_run((row * n + j) * channels, stop - j, key);
       }
+      j = stop;
     }
   }
   if constexpr (kStream) _mm_sfence();

@@ -111,7 +111,8 @@ PathMemory backend_memory_model(const std::string& name, const MemoryShape& shap
                               name == "onehot" ? "sequential" : "OpenBLAS", shape.chunk_rows);
     if (name == "onehot-blas") note = "plus OpenBLAS's own packing buffers (not modelled)";
   } else if (name == "cpu") {
-    live.push_back({"W^T + pair table", cpu_lookup_workspace_bytes(config, shape.mode)});
+    live.push_back({"W^T + pair table + segments",
+                     cpu_lookup_workspace_bytes(config, shape.mode, shape.batch * shape.tokens)});
     description = "this project's fused CPU lookup: writes (or adds) straight into the pair tensor";
   } else if (name == "cuda") {
     live.push_back({"fp32 W^T on the device", u(config.feature_width() * config.c_z) * 4});
