@@ -121,6 +121,99 @@ void keys_vectorised(const LookupRows& a, std::int64_t base, const TokenIds& row
   if (k < count) keys_exact(a, base, row, j0 + k, count - k, keys + k);
 }
 
+// One vector of a pair's fp32 sum into the output, as the mode says.
+template <class Arch, OutputMode kMode, bool kStream>
+inline void put_fp32(float* target, const xsimd::batch<float, Arch>& sum) {
+  if constexpr (kMode == OutputMode::accumulate) {
+    (xsimd::batch<float, Arch>::load_unaligned(target) + sum).store_unaligned(target);
+  } else if constexpr (kStream) {
+    stream_store(target, sum);
+  } else {
+    sum.store_unaligned(target);
+  }
+}
+
+// A run of `length` consecutive pairs sharing one finished sum of the pair
+// table (fp32 and accumulate modes): each chunk of the sum is loaded into
+// registers once and stored (or added) into every pair of the run, so the
+// loop moves no more data than memset / `z += 1` over the same bytes. Free
+// function with everything in locals: a vector store may alias anything, and
+// values reached through a closure would be reloaded after every store.
+template <class Arch, OutputMode kMode, bool kStream>
+void copy_run_fp32(const float* source, float* target, std::int64_t channels, std::int64_t length) {
+  using batch = xsimd::batch<float, Arch>;
+  constexpr std::int64_t kWidth = batch::size;
+  constexpr std::int64_t kHeld = 8;
+  const std::int64_t vector_end = channels / kWidth * kWidth;
+  std::int64_t c = 0;
+  for (; c + kHeld * kWidth <= vector_end; c += kHeld * kWidth) {
+    batch held[kHeld];
+    for (std::int64_t v = 0; v < kHeld; ++v) held[v] = batch::load_aligned(source + c + v * kWidth);
+    float* pair = target + c;
+    for (std::int64_t t = 0; t < length; ++t, pair += channels)
+      for (std::int64_t v = 0; v < kHeld; ++v) put_fp32<Arch, kMode, kStream>(pair + v * kWidth, held[v]);
+  }
+  for (; c < vector_end; c += kWidth) {
+    const batch held = batch::load_aligned(source + c);
+    float* pair = target + c;
+    for (std::int64_t t = 0; t < length; ++t, pair += channels) put_fp32<Arch, kMode, kStream>(pair, held);
+  }
+  for (; c < channels; ++c)
+    for (std::int64_t t = 0; t < length; ++t) {
+      if constexpr (kMode == OutputMode::accumulate) {
+        target[t * channels + c] += source[c];
+      } else {
+        target[t * channels + c] = source[c];
+      }
+    }
+}
+
+// The same for already-rounded bf16 sums: 16 values (32 bytes) per unit where
+// AVX is there, else 8 -- the alignment a whole-vector bf16 pair keeps when
+// channels % 16 == 0 (what streaming requires).
+template <class Arch, bool kStream>
+void copy_run_bf16(const bf16_bits* source, bf16_bits* target, std::int64_t channels, std::int64_t length) {
+  constexpr std::int64_t kHeld = 8;
+  auto copy_units = [source, target, channels, length](auto load, auto put, std::int64_t values) {
+    std::int64_t c = 0;
+    for (; c + kHeld * values <= channels; c += kHeld * values) {
+      decltype(load(source)) held[kHeld];
+      for (std::int64_t v = 0; v < kHeld; ++v) held[v] = load(source + c + v * values);
+      bf16_bits* pair = target + c;
+      for (std::int64_t t = 0; t < length; ++t, pair += channels)
+        for (std::int64_t v = 0; v < kHeld; ++v) put(pair + v * values, held[v]);
+    }
+    for (; c + values <= channels; c += values) {
+      const auto held = load(source + c);
+      bf16_bits* pair = target + c;
+      for (std::int64_t t = 0; t < length; ++t, pair += channels) put(pair, held);
+    }
+    for (; c < channels; ++c)
+      for (std::int64_t t = 0; t < length; ++t) target[t * channels + c] = source[c];
+  };
+  if constexpr (kIsAvx512<Arch> || kIsAvx<Arch>) {
+    copy_units([](const bf16_bits* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); },
+               [](bf16_bits* p, __m256i v) {
+                 if constexpr (kStream) {
+                   _mm256_stream_si256(reinterpret_cast<__m256i*>(p), v);
+                 } else {
+                   _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v);
+                 }
+               },
+               16);
+  } else {
+    copy_units([](const bf16_bits* p) { return _mm_load_si128(reinterpret_cast<const __m128i*>(p)); },
+               [](bf16_bits* p, __m128i v) {
+                 if constexpr (kStream) {
+                   _mm_stream_si128(reinterpret_cast<__m128i*>(p), v);
+                 } else {
+                   _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v);
+                 }
+               },
+               8);
+  }
+}
+
 template <class Arch, OutputMode kMode, bool kStream>
 void lookup_rows(const LookupRows& a) {
   using batch = xsimd::batch<float, Arch>;
@@ -191,69 +284,11 @@ void lookup_rows(const LookupRows& a) {
     }
   };
 
-  // A run of `length` consecutive pairs (from `offset`) that share one finished
-  // sum of the pair table: each chunk of the sum is loaded into registers once
-  // and stored (or added) into every pair of the run, so the loop moves no
-  // more data than memset / `z += 1` over the same bytes.
   auto copy_run = [&](std::int64_t offset, std::int64_t length, std::int64_t key) {
     if constexpr (kMode == OutputMode::write_bf16) {
-      const bf16_bits* source = pair_bf16 + key * pair_stride;
-      bf16_bits* out = out_bf16 + offset;
-      // 16 values (32 bytes) per unit where AVX is there, else 8: the alignment
-      // a whole-vector bf16 pair keeps when channels % 16 == 0.
-      auto copy_units = [&](auto load, auto put, std::int64_t values) {
-        constexpr std::int64_t kHeld = 8;
-        std::int64_t c = 0;
-        for (; c + kHeld * values <= channels; c += kHeld * values) {
-          decltype(load(source)) held[kHeld];
-          for (std::int64_t v = 0; v < kHeld; ++v) held[v] = load(source + c + v * values);
-          for (std::int64_t t = 0; t < length; ++t)
-            for (std::int64_t v = 0; v < kHeld; ++v) put(out + t * channels + c + v * values, held[v]);
-        }
-        for (; c + values <= channels; c += values) {
-          const auto held = load(source + c);
-          for (std::int64_t t = 0; t < length; ++t) put(out + t * channels + c, held);
-        }
-        for (; c < channels; ++c)
-          for (std::int64_t t = 0; t < length; ++t) out[t * channels + c] = source[c];
-      };
-      if constexpr (kIsAvx512<Arch> || kIsAvx<Arch>) {
-        copy_units([](const bf16_bits* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); },
-                   [](bf16_bits* p, __m256i v) {
-                     if constexpr (kStream) {
-                       _mm256_stream_si256(reinterpret_cast<__m256i*>(p), v);
-                     } else {
-                       _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v);
-                     }
-                   },
-                   16);
-      } else {
-        copy_units([](const bf16_bits* p) { return _mm_load_si128(reinterpret_cast<const __m128i*>(p)); },
-                   [](bf16_bits* p, __m128i v) {
-                     if constexpr (kStream) {
-                       _mm_stream_si128(reinterpret_cast<__m128i*>(p), v);
-                     } else {
-                       _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v);
-                     }
-                   },
-                   8);
-      }
+      copy_run_bf16<Arch, kStream>(pair_bf16 + key * pair_stride, out_bf16 + offset, channels, length);
     } else {
-      constexpr std::int64_t kHeld = 8;
-      const float* source = pair_fp32 + key * pair_stride;
-      std::int64_t c = 0;
-      for (; c + kHeld * kWidth <= vector_end; c += kHeld * kWidth) {
-        batch held[kHeld];
-        for (std::int64_t v = 0; v < kHeld; ++v) held[v] = batch::load_aligned(source + c + v * kWidth);
-        for (std::int64_t t = 0; t < length; ++t)
-          for (std::int64_t v = 0; v < kHeld; ++v) store(offset + t * channels, c + v * kWidth, held[v]);
-      }
-      for (; c < vector_end; c += kWidth) {
-        const batch v = batch::load_aligned(source + c);
-        for (std::int64_t t = 0; t < length; ++t) store(offset + t * channels, c, v);
-      }
-      for (; c < channels; ++c)
-        for (std::int64_t t = 0; t < length; ++t) store_scalar(offset + t * channels, c, source[c]);
+      copy_run_fp32<Arch, kMode, kStream>(pair_fp32 + key * pair_stride, out_fp32 + offset, channels, length);
     }
   };
 
