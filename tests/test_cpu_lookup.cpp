@@ -53,6 +53,25 @@ std::vector<float> expected_for(const Problem& problem, OutputMode mode, const s
   return expected;
 }
 
+// Chains whose residue_index runs forwards with repeats, backwards, and shuffled.
+struct LayoutBuilderForOrder {
+  Layout build() const {
+    std::vector<std::int64_t> asym, residue, entity, sym, token;
+    auto add = [&](std::int64_t a, std::int64_t r, std::int64_t e, std::int64_t s) {
+      asym.push_back(a);
+      residue.push_back(r);
+      entity.push_back(e);
+      sym.push_back(s);
+      token.push_back(static_cast<std::int64_t>(token.size()));
+    };
+    for (std::int64_t r : {1, 2, 2, 2, 3, 5, 9, 10, 11, 11, 12, 20}) add(0, r, 0, 0);
+    for (std::int64_t r = 12; r >= 1; --r) add(1, r, 0, 1);
+    for (std::int64_t r : {4, 1, 7, 3, 3, 9, 2, 8, 5, 6}) add(2, r, 1, 0);
+    using S = std::span<const std::int64_t>;
+    return Layout::from_arrays<std::int64_t>(S(asym), S(residue), S(entity), S(sym), S(token));
+  }
+};
+
 void expect_every_mode_exact(const Config& config, const Layout& layout, const std::string& label) {
   const Weights weights = protenix_synthetic_weights(config, 31);
   const Problem problem{config, layout, weights};
@@ -126,10 +145,21 @@ TEST(CpuLookup, ChainsSplitIntoSeveralSegmentsAreExact) {
   expect_every_mode_exact(paper, layout, "split chains, paper");
 }
 
+TEST(CpuLookup, ResidueOrderAndTinyClipsAreExact) {
+  // Own-chain columns take the shortcut only where residues never decrease:
+  // a chain numbered backwards and one shuffled must give the same bits.
+  LayoutBuilderForOrder builder;
+  const Layout layout = builder.build();
+  expect_every_mode_exact(Config{3, 1, 16}, layout, "residue order");
+  expect_every_mode_exact(Config{0, 0, 16}, layout, "r_max 0");
+  expect_every_mode_exact(Config{0, 0, 32}, bench::bench_layout(80), "r_max 0, bench layout");
+  expect_every_mode_exact(Config{1, 0, 16}, bench::bench_layout(80), "r_max 1, bench layout");
+}
+
 TEST(CpuLookup, WorkspaceIsTheWeightTablePairTableAndSegments) {
   const Config config;  // F = 139, c_z = 128, af3: 66 d_res x 6 chain keys
   const std::size_t weights = 139 * 128 * sizeof(float);
-  const std::size_t segments = 1000 * sizeof(std::int64_t);
+  const std::size_t segments = 1000 * (sizeof(std::int64_t) + 1);  // segment end + sorted flag
   EXPECT_EQ(cpu_lookup_workspace_bytes(config, OutputMode::write_fp32, 1000),
             weights + 66 * 6 * 128 * sizeof(float) + segments);
   EXPECT_EQ(cpu_lookup_workspace_bytes(config, OutputMode::accumulate, 1000),

@@ -78,23 +78,36 @@ void fill_pair_table(const Config& config, const AlignedFloats& table, std::int6
   }
 }
 
-// For the first column of each maximal run of equal (asym, entity, sym), the run's end.
-std::vector<std::int64_t> chain_segments(const Layout& layout) {
+// For the first column of each maximal run of equal (asym, entity, sym): the
+// run's end, and whether its residue_index never decreases.
+struct ChainSegments {
+  std::vector<std::int64_t> end;
+  std::vector<std::uint8_t> sorted;
+};
+
+ChainSegments chain_segments(const Layout& layout) {
   const std::int64_t n = layout.tokens();
-  std::vector<std::int64_t> end(static_cast<std::size_t>(layout.batch() * n), 0);
+  ChainSegments segments{std::vector<std::int64_t>(static_cast<std::size_t>(layout.batch() * n), 0),
+                         std::vector<std::uint8_t>(static_cast<std::size_t>(layout.batch() * n), 0)};
   for (std::int64_t b = 0; b < layout.batch(); ++b) {
-    const std::int64_t base = b * n;
     std::int64_t start = 0;
+    bool sorted = true;
     for (std::int64_t j = 1; j <= n; ++j) {
       const bool split = j == n || layout.asym_id(b, j) != layout.asym_id(b, start) ||
                          layout.entity_id(b, j) != layout.entity_id(b, start) ||
                          layout.sym_id(b, j) != layout.sym_id(b, start);
-      if (!split) continue;
-      end[static_cast<std::size_t>(base + start)] = j;
+      if (!split) {
+        sorted = sorted && layout.residue_index(b, j - 1) <= layout.residue_index(b, j);
+        continue;
+      }
+      const auto at = static_cast<std::size_t>(b * n + start);
+      segments.end[at] = j;
+      segments.sorted[at] = sorted ? 1 : 0;
       start = j;
+      sorted = true;
     }
   }
-  return end;
+  return segments;
 }
 
 // The vectorised key arithmetic forms (row + r) - column: safe for ids within +-2^61.
@@ -135,7 +148,7 @@ class CpuLookupBackend final : public Backend {
 
     AlignedFloats pair_fp32;
     AlignedBf16 pair_bf16;
-    std::vector<std::int64_t> segment_end;
+    ChainSegments segments;
     if (uses_pair_table(problem.config, out.mode)) {
       const std::int64_t rows = pair_table_rows(problem.config);
       const std::int64_t row_stride = pair_stride(channels, out.mode);
@@ -155,8 +168,9 @@ class CpuLookupBackend final : public Backend {
       shared.pair_stride = row_stride;
       shared.chain_keys = detail::chain_key_count(shared.params);
       shared.small_ids = ids_are_small(layout);
-      segment_end = chain_segments(layout);
-      shared.segment_end = segment_end.data();
+      segments = chain_segments(layout);
+      shared.segment_end = segments.end.data();
+      shared.segment_sorted = segments.sorted.data();
     }
     // Non-temporal stores need every vector aligned: 64-byte base and whole vectors per pair.
     const bool aligned = reinterpret_cast<std::uintptr_t>(out.data) % 64 == 0 && channels % kTableAlignmentFloats == 0;
@@ -199,7 +213,8 @@ std::unique_ptr<Backend> make_cpu_lookup_backend(const BackendOptions& options) 
 std::size_t cpu_lookup_workspace_bytes(const Config& config, OutputMode mode, std::int64_t batch_tokens) {
   const std::size_t weights = static_cast<std::size_t>(config.feature_width() * table_stride(config.c_z)) * sizeof(float);
   if (!uses_pair_table(config, mode)) return weights;
-  return weights + pair_table_bytes(config, mode) + static_cast<std::size_t>(batch_tokens) * sizeof(std::int64_t);
+  const std::size_t segments = static_cast<std::size_t>(batch_tokens) * (sizeof(std::int64_t) + sizeof(std::uint8_t));
+  return weights + pair_table_bytes(config, mode) + segments;
 }
 
 std::string_view cpu_lookup_instruction_set() {

@@ -39,6 +39,10 @@ struct LookupRows {
   /// asym_id, entity_id and sym_id, the end of that run (other entries unused).
   /// Only with a pair table; nullptr = no segments.
   const std::int64_t* segment_end = nullptr;
+  /// [B, N], at each segment's first column: 1 when residue_index does not
+  /// decrease along the segment (then the columns of a row's own chain away
+  /// from its residue share keys and need no per-column work).
+  const std::uint8_t* segment_sorted = nullptr;
 };
 
 /// The pair-table key of a chain term: see LookupRows::pair_table.

@@ -329,14 +329,29 @@ void lookup_rows(const LookupRows& a) {
     }
     // A segment of another chain has one key for all its columns: the
     // residue and token terms are "other", the chain term is the segment's.
+    auto one_run = [&](std::int64_t begin, std::int64_t end) {
+      if (end <= begin) return;
+      std::int64_t key = 0;
+      keys_exact(a, base, row_ids, begin, 1, &key);
+      copy_run((row * n + begin) * channels, end - begin, key);
+    };
+    const std::int64_t r = a.params.r_max;
     for (std::int64_t j = 0; j < n;) {
       const std::int64_t stop = a.segment_end[base + j];
-      if (a.asym_id[base + j] == row_ids.asym_id) {
-        columns(j, stop);
+      if (a.asym_id[base + j] != row_ids.asym_id) {
+        one_run(j, stop);
+      } else if (a.small_ids && a.segment_sorted[base + j] != 0) {
+        // Own chain, residues non-decreasing: only columns within r_max
+        // residues of the row vary; before them d_res = 2 r_max, after them
+        // 0, never the same residue -- two more runs.
+        const std::int64_t* residue = a.residue_index + base;
+        const std::int64_t lo = std::lower_bound(residue + j, residue + stop, row_ids.residue_index - r) - residue;
+        const std::int64_t hi = std::upper_bound(residue + lo, residue + stop, row_ids.residue_index + r) - residue;
+        one_run(j, lo);
+        columns(lo, hi);
+        one_run(hi, stop);
       } else {
-        std::int64_t key = 0;
-        keys_exact(a, base, row_ids, j, 1, &key);
-        copy_run((row * n + j) * channels, stop - j, key);
+        columns(j, stop);
       }
       j = stop;
     }
