@@ -124,7 +124,7 @@ void register_bench(CLI::App& root, Commands& commands) {
   app->add_option("--s-max", args->plan.config.s_max, "chain clip (default 2)");
   app->add_option("--variant", args->variant, "af3 (default) or paper")->check(CLI::IsMember({"af3", "paper"}));
   app->add_option("--chunk-rows", args->plan.chunk_rows, "onehot: pair rows materialised per block (default 65536)");
-  app->add_option("--streaming", args->streaming, "cpu stores: auto (default), always (non-temporal), never")
+  app->add_option("--streaming", args->streaming, "cpu stores: auto (default: regular), always (non-temporal), never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   app->add_option("--seed", args->plan.seed, "synthetic weight seed (default 1)");
   app->add_option("--json", args->json, "also write the records as JSON (schema relpos-bench/1)");

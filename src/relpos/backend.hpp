@@ -15,7 +15,7 @@ struct Availability {
   std::string detail;  ///< e.g. "built in", "compiled, no device", "not compiled"
 };
 
-/// Non-temporal stores: automatic = when the output exceeds any last-level cache.
+/// Non-temporal stores: automatic = the backend's measured choice (cpu: regular stores, docs/benchmarks.md).
 enum class Streaming { automatic, always, never };
 
 struct BackendOptions {

@@ -15,8 +15,6 @@ constexpr std::int64_t kTableAlignmentFloats = 16;  // 64 bytes: one AVX-512 vec
 // The pair table must stay small next to the caches (and the 1 MiB workspace
 // budget): 203 KB fp32 for the defaults (af3), twice that for the paper variant.
 constexpr std::size_t kMaxPairTableBytes = std::size_t{512} << 10;
-// Outputs bigger than any last-level cache gain nothing from passing through it.
-constexpr std::size_t kStreamingThresholdBytes = std::size_t{32} << 20;
 
 using AlignedFloats = std::vector<float, xsimd::aligned_allocator<float, 64>>;
 using AlignedBf16 = std::vector<bf16_bits, xsimd::aligned_allocator<bf16_bits, 64>>;
@@ -174,8 +172,11 @@ class CpuLookupBackend final : public Backend {
     }
     // Non-temporal stores need every vector aligned: 64-byte base and whole vectors per pair.
     const bool aligned = reinterpret_cast<std::uintptr_t>(out.data) % 64 == 0 && channels % kTableAlignmentFloats == 0;
-    const bool large = out.bytes() >= kStreamingThresholdBytes;
-    const bool wanted = options_.streaming == Streaming::always || (options_.streaming == Streaming::automatic && large);
+    // automatic = regular stores. Measured here (docs/benchmarks.md): the runs
+    // write whole 64-byte lines, which reach memset speed through the cache,
+    // while non-temporal stores came out 5-30% slower in most runs, even for
+    // outputs far beyond the last-level cache. `always` still streams.
+    const bool wanted = options_.streaming == Streaming::always;
     shared.streaming = aligned && out.mode != OutputMode::accumulate && wanted;
 
     const std::int64_t rows = layout.batch() * layout.tokens();
