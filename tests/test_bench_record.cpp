@@ -65,10 +65,30 @@ TEST(BenchJson, RecordsCarryEveryDocumentedKey) {
     EXPECT_TRUE(json.at("machine").contains(key)) << key;
   ASSERT_EQ(json.at("records").size(), 2u);
   for (const auto& record : json.at("records"))
-    for (const char* key :
-         {"backend", "mode", "n", "c_z", "threads", "device", "reps", "median_ms", "min_ms", "max_ms", "bytes_moved",
-          "gbps", "limit_kind", "limit_ms", "limit_min_ms", "limit_max_ms", "limit_ratio", "speedup_vs_onehot_blas",
-          "speedup_vs_onehot", "first_touch_ms", "output_bytes", "peak_extra_bytes", "model_extra_bytes", "notes"})
+    for (const char* key : {"backend",
+                            "mode",
+                            "n",
+                            "c_z",
+                            "threads",
+                            "device",
+                            "reps",
+                            "median_ms",
+                            "min_ms",
+                            "max_ms",
+                            "bytes_moved",
+                            "gbps",
+                            "limit_kind",
+                            "limit_ms",
+                            "limit_min_ms",
+                            "limit_max_ms",
+                            "limit_ratio",
+                            "speedup_vs_onehot_blas",
+                            "speedup_vs_onehot",
+                            "first_touch_ms",
+                            "output_bytes",
+                            "peak_extra_bytes",
+                            "model_extra_bytes",
+                            "notes"})
       EXPECT_TRUE(record.contains(key)) << key;
   const auto& cpu = json.at("records")[1];
   EXPECT_DOUBLE_EQ(cpu.at("speedup_vs_onehot_blas").get<double>(), 800.0 / 6.0);

@@ -14,7 +14,8 @@ namespace relpos::bench {
 namespace {
 
 bool has_note(const std::vector<std::string>& notes, const std::string& part) {
-  return std::any_of(notes.begin(), notes.end(), [&](const std::string& n) { return n.find(part) != std::string::npos; });
+  return std::any_of(notes.begin(), notes.end(),
+                     [&](const std::string& n) { return n.find(part) != std::string::npos; });
 }
 
 TEST(BenchRunner, RunsEveryCombinationAndKeepsTheNumbersConsistent) {

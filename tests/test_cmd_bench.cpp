@@ -42,14 +42,16 @@ class BenchCli : public ::testing::Test {
   }
 };
 
-std::size_t lines(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
+std::size_t lines(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
 
 TEST_F(BenchCli, MemoryPrintsEveryPathWithTheSpecNumbers) {
   const CliResult r = relpos("memory --n 3000");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* part : {"pytorch-original", "pxdesign-chunked", "protenix-precomputed", "pytorch-lookup-pr",
-                           "onehot", "onehot-blas", "cpu", "int64 one-hots 9.9 GB", "fp32 features 5.0 GB",
-                           "fp32 output 4.6 GB"})
+  for (const char* part :
+       {"pytorch-original", "pxdesign-chunked", "protenix-precomputed", "pytorch-lookup-pr", "onehot", "onehot-blas",
+        "cpu", "int64 one-hots 9.9 GB", "fp32 features 5.0 GB", "fp32 output 4.6 GB"})
     EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
 }
 

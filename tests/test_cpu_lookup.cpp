@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <limits>
-
 #include <xsimd/xsimd.hpp>
 
 #include "relpos/backend.hpp"
@@ -122,11 +121,10 @@ TEST(CpuLookup, IdsNearTheInt64LimitsUseTheExactKeys) {
   // Differences of these ids overflow int64: the vectorised keys must not be used.
   constexpr std::int64_t kBig = std::numeric_limits<std::int64_t>::max();
   constexpr std::int64_t kSmall = std::numeric_limits<std::int64_t>::min();
-  const Layout layout = Layout::from_arrays({0, 0, 0, 1, 1, 2, 2, 2, 2, 3, 3},  // asym
-                                            {kSmall, kSmall + 1, kSmall + 40, kBig, kBig - 3, 0, 1, 2, 3, 9, 9},
-                                            {0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2},  // entity
-                                            {kBig, kBig, kBig, kSmall, kSmall, 0, 0, 0, 0, 5, 5},
-                                            {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+  const Layout layout = Layout::from_arrays(
+      {0, 0, 0, 1, 1, 2, 2, 2, 2, 3, 3},                                                                       // asym
+      {kSmall, kSmall + 1, kSmall + 40, kBig, kBig - 3, 0, 1, 2, 3, 9, 9}, {0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2},  // entity
+      {kBig, kBig, kBig, kSmall, kSmall, 0, 0, 0, 0, 5, 5}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
   expect_every_mode_exact(Config{32, 2, 48}, layout, "extreme ids");
   expect_every_mode_exact(Config{4, 1, 16}, testing::batch_of_three(), "batched");
 }
@@ -134,11 +132,10 @@ TEST(CpuLookup, IdsNearTheInt64LimitsUseTheExactKeys) {
 TEST(CpuLookup, ChainsSplitIntoSeveralSegmentsAreExact) {
   // A chain that comes back after another one, entity and sym changing inside
   // one asym_id, single-token segments: every way the column segments can fall.
-  const Layout layout = Layout::from_arrays({0, 0, 0, 1, 1, 0, 0, 2, 3, 2, 2, 2, 4, 4, 4, 4, 1, 0},
-                                            {1, 2, 3, 1, 2, 4, 5, 1, 1, 2, 2, 3, 7, 7, 8, 40, 3, 6},
-                                            {0, 0, 0, 0, 0, 0, 0, 1, 2, 1, 3, 3, 0, 0, 0, 0, 0, 0},
-                                            {0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 2, 2, 3, 3, 1, 0},
-                                            {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17});
+  const Layout layout = Layout::from_arrays(
+      {0, 0, 0, 1, 1, 0, 0, 2, 3, 2, 2, 2, 4, 4, 4, 4, 1, 0}, {1, 2, 3, 1, 2, 4, 5, 1, 1, 2, 2, 3, 7, 7, 8, 40, 3, 6},
+      {0, 0, 0, 0, 0, 0, 0, 1, 2, 1, 3, 3, 0, 0, 0, 0, 0, 0}, {0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 2, 2, 3, 3, 1, 0},
+      {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17});
   expect_every_mode_exact(Config{32, 2, 32}, layout, "split chains");
   Config paper{2, 1, 16};
   paper.variant = Variant::paper;

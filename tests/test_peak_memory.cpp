@@ -18,10 +18,11 @@ constexpr std::uint64_t kMiB = 1 << 20;
 constexpr std::uint64_t kSlack = 64 * 1024;
 
 TEST(PeakMemory, SeesATransientAllocation) {
-  const PeakMeasurement m = measure_peak_in_child([] {}, [] {
-    std::vector<char> block(8 * kMiB);
-    std::memset(block.data(), 1, block.size());
-  });
+  const PeakMeasurement m = measure_peak_in_child([] {},
+                                                  [] {
+                                                    std::vector<char> block(8 * kMiB);
+                                                    std::memset(block.data(), 1, block.size());
+                                                  });
   EXPECT_TRUE(m.mark_was_reset);
   EXPECT_GE(m.extra_bytes(), 8 * kMiB - kSlack);
   EXPECT_LE(m.extra_bytes(), 8 * kMiB + kSlack);
@@ -43,12 +44,13 @@ TEST(PeakMemory, PrepareDoesNotCountAndUntouchedMemoryDoesNot) {
 }
 
 TEST(PeakMemory, ReportsTheLargestOfSequentialAllocations) {
-  const PeakMeasurement m = measure_peak_in_child([] {}, [] {
-    for (std::uint64_t size : {2 * kMiB, 6 * kMiB, 3 * kMiB}) {
-      std::vector<char> block(size);
-      std::memset(block.data(), 3, size);
-    }
-  });
+  const PeakMeasurement m = measure_peak_in_child([] {},
+                                                  [] {
+                                                    for (std::uint64_t size : {2 * kMiB, 6 * kMiB, 3 * kMiB}) {
+                                                      std::vector<char> block(size);
+                                                      std::memset(block.data(), 3, size);
+                                                    }
+                                                  });
   EXPECT_GE(m.extra_bytes(), 6 * kMiB - kSlack);
   EXPECT_LE(m.extra_bytes(), 6 * kMiB + kSlack);
 }

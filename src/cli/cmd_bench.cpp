@@ -1,8 +1,8 @@
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-
-#include <fmt/format.h>
 
 #include "cli/commands.hpp"
 #include "relpos/bench/bench_runner.hpp"
@@ -30,9 +30,7 @@ std::string range(const bench::BenchRecord& r) {
   return fmt::format("{} ({}-{})", ms(r.median_ms), ms(r.min_ms), ms(r.max_ms));
 }
 
-std::string optional_ratio(const std::optional<double>& value) {
-  return value ? fmt::format("{:.1f}x", *value) : "-";
-}
+std::string optional_ratio(const std::optional<double>& value) { return value ? fmt::format("{:.1f}x", *value) : "-"; }
 
 std::string peak_column(const bench::BenchRecord& r) {
   const std::string measured = r.peak_extra_bytes ? bench::format_bytes(*r.peak_extra_bytes) : "-";
@@ -49,7 +47,7 @@ int run_bench_command(BenchArgs& args) {
   plan.backends = select_backends(args.backends);
   plan.modes.clear();
   for (const std::string& mode : args.modes) plan.modes.push_back(parse_output_mode(mode));
-  plan.streaming = args.streaming == "always" ? Streaming::always
+  plan.streaming = args.streaming == "always"  ? Streaming::always
                    : args.streaming == "never" ? Streaming::never
                                                : Streaming::automatic;
   plan.measure_memory = !args.no_memory;
@@ -62,8 +60,8 @@ int run_bench_command(BenchArgs& args) {
                                [](const std::string& name) { return make_backend(name)->availability().available; });
   if (!any) {
     const auto backend = make_backend(plan.backends.front());
-    throw InputError(fmt::format("bench: {}: not available here ({})", plan.backends.front(),
-                                 backend->availability().detail));
+    throw InputError(
+        fmt::format("bench: {}: not available here ({})", plan.backends.front(), backend->availability().detail));
   }
 
   const bench::BenchReport report =
@@ -75,8 +73,9 @@ int run_bench_command(BenchArgs& args) {
   Table table({"backend", "mode", "N", "thr", "median ms (min-max)", "GB/s", "limit", "limit ms (min-max)", "ratio",
                "vs blas", "vs onehot", "peak extra meas/model", "1st touch ms"});
   for (const bench::BenchRecord& r : report.records)
-    table.add({r.backend, r.mode, std::to_string(r.n), std::to_string(r.threads), range(r), fmt::format("{:.1f}", r.gbps),
-               r.limit_kind, fmt::format("{} ({}-{})", ms(r.limit_ms), ms(r.limit_min_ms), ms(r.limit_max_ms)),
+    table.add({r.backend, r.mode, std::to_string(r.n), std::to_string(r.threads), range(r),
+               fmt::format("{:.1f}", r.gbps), r.limit_kind,
+               fmt::format("{} ({}-{})", ms(r.limit_ms), ms(r.limit_min_ms), ms(r.limit_max_ms)),
                fmt::format("{:.3f}", r.limit_ratio), optional_ratio(r.speedup_vs_onehot_blas),
                optional_ratio(r.speedup_vs_onehot), peak_column(r), ms(r.first_touch_ms)});
   std::fputs(table.str().c_str(), stdout);

@@ -1,6 +1,6 @@
-#include <cstdio>
-
 #include <fmt/format.h>
+
+#include <cstdio>
 
 #include "cli/commands.hpp"
 #include "relpos/bench/memory_model.hpp"
@@ -23,7 +23,8 @@ int run_memory(MemoryArgs& args) {
   validate(shape.config);
   if (shape.tokens < 1 || shape.tokens > (std::int64_t{1} << 20))
     throw InputError(fmt::format("memory: --n {} is outside 1..{}", shape.tokens, std::int64_t{1} << 20));
-  if (shape.chunk_rows < 1) throw InputError(fmt::format("memory: --chunk-rows {} must be at least 1", shape.chunk_rows));
+  if (shape.chunk_rows < 1)
+    throw InputError(fmt::format("memory: --chunk-rows {} must be at least 1", shape.chunk_rows));
 
   const bool accumulate = shape.mode == OutputMode::accumulate;
   std::printf("memory model at N = %lld, c_z = %d, F = %lld (r_max %d, s_max %d), mode %s%s\n",

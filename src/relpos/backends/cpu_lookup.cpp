@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <thread>
 #include <vector>
-
 #include <xsimd/xsimd.hpp>
 
 #include "relpos/backends/cpu_lookup_kernel.hpp"
@@ -63,7 +62,8 @@ void fill_pair_table(const Config& config, const AlignedFloats& table, std::int6
   for (std::int64_t d_res = 0; d_res <= 2 * std::int64_t{config.r_max} + 1; ++d_res) {
     const float* res = table.data() + d_res * stride;
     for (std::int64_t key = 0; key < chain_keys; ++key) {
-      const bool same_entity = params.chain_term_on_same_entity ? key != 2 * params.s_max + 1 : key >= 2 * params.s_max + 2;
+      const bool same_entity =
+          params.chain_term_on_same_entity ? key != 2 * params.s_max + 1 : key >= 2 * params.s_max + 2;
       const std::int64_t d_chain = params.chain_term_on_same_entity ? key : key % (2 * params.s_max + 2);
       const float* chain = table.data() + (config.chain_offset() + d_chain) * stride;
       for (std::int64_t c = 0; c < channels; ++c) {
@@ -212,7 +212,8 @@ std::unique_ptr<Backend> make_cpu_lookup_backend(const BackendOptions& options) 
 }
 
 std::size_t cpu_lookup_workspace_bytes(const Config& config, OutputMode mode, std::int64_t batch_tokens) {
-  const std::size_t weights = static_cast<std::size_t>(config.feature_width() * table_stride(config.c_z)) * sizeof(float);
+  const std::size_t weights =
+      static_cast<std::size_t>(config.feature_width() * table_stride(config.c_z)) * sizeof(float);
   if (!uses_pair_table(config, mode)) return weights;
   const std::size_t segments = static_cast<std::size_t>(batch_tokens) * (sizeof(std::int64_t) + sizeof(std::uint8_t));
   return weights + pair_table_bytes(config, mode) + segments;

@@ -12,17 +12,17 @@ struct LookupRows {
   BinParams params;
   std::int64_t tokens = 0;
   std::int64_t channels = 0;
-  const float* table = nullptr;    ///< W^T [F, table_stride], 64-byte aligned rows
-  std::int64_t table_stride = 0;   ///< floats per table row, a multiple of 16
-  const std::int64_t* asym_id = nullptr;        ///< [B, N] each
+  const float* table = nullptr;           ///< W^T [F, table_stride], 64-byte aligned rows
+  std::int64_t table_stride = 0;          ///< floats per table row, a multiple of 16
+  const std::int64_t* asym_id = nullptr;  ///< [B, N] each
   const std::int64_t* residue_index = nullptr;
   const std::int64_t* entity_id = nullptr;
   const std::int64_t* sym_id = nullptr;
   const std::int64_t* token_index = nullptr;
   OutputMode mode = OutputMode::write_fp32;
-  void* out = nullptr;             ///< [B, N, N, channels]
-  bool streaming = false;          ///< non-temporal stores; requires aligned vectors
-  std::int64_t row_begin = 0;      ///< rows of the flattened (b, i) index
+  void* out = nullptr;         ///< [B, N, N, channels]
+  bool streaming = false;      ///< non-temporal stores; requires aligned vectors
+  std::int64_t row_begin = 0;  ///< rows of the flattened (b, i) index
   std::int64_t row_end = 0;
 
   /// Finished sums of every pair whose token term is the "other" bin (every
@@ -30,8 +30,8 @@ struct LookupRows {
   /// d_res * chain_keys + chain_key, added in the reference's order; fp32, or
   /// bf16 already rounded in write_bf16 mode. nullptr: every pair is summed.
   const void* pair_table = nullptr;
-  std::int64_t pair_stride = 0;    ///< elements per pair-table row (whole 64-byte lines)
-  std::int64_t chain_keys = 0;     ///< af3: d_chain (2s+2 values); paper: same_entity * (2s+2) + d_chain
+  std::int64_t pair_stride = 0;  ///< elements per pair-table row (whole 64-byte lines)
+  std::int64_t chain_keys = 0;   ///< af3: d_chain (2s+2 values); paper: same_entity * (2s+2) + d_chain
   /// Every residue_index and sym_id within +-2^61: the vectorised key
   /// arithmetic cannot overflow. Otherwise keys come from pair_bins().
   bool small_ids = false;

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <type_traits>
-
 #include <xsimd/xsimd.hpp>
 
 #include "relpos/backends/cpu_lookup_kernel.hpp"
@@ -38,8 +37,8 @@ inline void store_bf16(bf16_bits* target, const xsimd::batch<float, Arch>& value
   const ubatch quiet_nan = (bits >> 16) | ubatch(0x0040u);
   using fbatch = xsimd::batch<float, Arch>;
   // select in the float domain: this xsimd has no batch_bool cast between lane types
-  const ubatch result = xsimd::bitwise_cast<ubatch>(xsimd::select(
-      xsimd::isnan(value), xsimd::bitwise_cast<fbatch>(quiet_nan), xsimd::bitwise_cast<fbatch>(rounded)));
+  const ubatch result = xsimd::bitwise_cast<ubatch>(
+      xsimd::select(xsimd::isnan(value), xsimd::bitwise_cast<fbatch>(quiet_nan), xsimd::bitwise_cast<fbatch>(rounded)));
   if constexpr (kIsAvx512<Arch>) {
     const __m256i packed = _mm512_cvtepi32_epi16(result);
     if constexpr (kStream) {
@@ -71,8 +70,8 @@ inline constexpr std::int64_t kKeyBlock = 64;
 // The pair-table row of each column of [j0, j0 + count) in row `row`, or -1
 // where the token term is not "other" (same chain and residue): those pairs
 // are summed from W^T. Any int64 ids: the bins come from pair_bins().
-inline void keys_exact(const LookupRows& a, std::int64_t base, const TokenIds& row, std::int64_t j0,
-                       std::int64_t count, std::int64_t* keys) {
+inline void keys_exact(const LookupRows& a, std::int64_t base, const TokenIds& row, std::int64_t j0, std::int64_t count,
+                       std::int64_t* keys) {
   for (std::int64_t k = 0; k < count; ++k) {
     const std::int64_t j = base + j0 + k;
     const TokenIds col{a.asym_id[j], a.residue_index[j], a.entity_id[j], a.sym_id[j], a.token_index[j]};
@@ -86,8 +85,8 @@ inline void keys_exact(const LookupRows& a, std::int64_t base, const TokenIds& r
 // The same keys, batch::size columns at a time, for ids small enough that
 // (row + r) - column cannot overflow (LookupRows::small_ids).
 template <class Arch>
-void keys_vectorised(const LookupRows& a, std::int64_t base, const TokenIds& row, std::int64_t j0,
-                     std::int64_t count, std::int64_t* keys) {
+void keys_vectorised(const LookupRows& a, std::int64_t base, const TokenIds& row, std::int64_t j0, std::int64_t count,
+                     std::int64_t* keys) {
   using ibatch = xsimd::batch<std::int64_t, Arch>;
   constexpr std::int64_t kLanes = ibatch::size;
   const std::int64_t r = a.params.r_max;
@@ -106,7 +105,8 @@ void keys_vectorised(const LookupRows& a, std::int64_t base, const TokenIds& row
     const ibatch sym = ibatch::load_unaligned(a.sym_id + j);
     const auto same_chain = asym == row_asym;
     const auto same_entity = entity == row_entity;
-    const ibatch d_res = xsimd::select(same_chain, xsimd::min(xsimd::max(residue_shift - residue, zero), res_top), res_other);
+    const ibatch d_res =
+        xsimd::select(same_chain, xsimd::min(xsimd::max(residue_shift - residue, zero), res_top), res_other);
     const ibatch sym_offset = xsimd::min(xsimd::max(sym_shift - sym, zero), sym_top);
     ibatch key;
     if (af3) {

@@ -1,6 +1,7 @@
 #include "relpos/bench/bench_record.hpp"
 
 #include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "relpos/errors.hpp"
@@ -152,12 +153,10 @@ BenchReport parse_bench_json(std::string_view text) {
   if (!model.is_array()) throw InputError("bench JSON: 'memory_model' is not a list");
   for (std::size_t k = 0; k < model.size(); ++k) {
     const std::string where = fmt::format("memory_model entry {}", k);
-    report.memory_model.push_back(ModelPoint{field<std::string>(model[k], "path", where),
-                                             field<std::string>(model[k], "mode", where),
-                                             field<std::int64_t>(model[k], "n", where),
-                                             field<std::int64_t>(model[k], "c_z", where),
-                                             field<std::uint64_t>(model[k], "peak_bytes", where),
-                                             field<std::uint64_t>(model[k], "extra_bytes", where)});
+    report.memory_model.push_back(ModelPoint{
+        field<std::string>(model[k], "path", where), field<std::string>(model[k], "mode", where),
+        field<std::int64_t>(model[k], "n", where), field<std::int64_t>(model[k], "c_z", where),
+        field<std::uint64_t>(model[k], "peak_bytes", where), field<std::uint64_t>(model[k], "extra_bytes", where)});
   }
   report.notes = field<std::vector<std::string>>(j, "notes", "the report");
   return report;

@@ -15,12 +15,12 @@ inline constexpr std::string_view kBenchSchema = "relpos-bench/1";
 /// One backend x mode x N x threads measurement.
 struct BenchRecord {
   std::string backend;
-  std::string mode;            ///< fp32, bf16, accumulate
+  std::string mode;  ///< fp32, bf16, accumulate
   std::int64_t n = 0;
   std::int64_t c_z = 0;
-  int threads = 0;             ///< worker threads (0 = a device backend: not applicable)
-  std::string device;          ///< the arena's description, e.g. "host, 2 threads of 2 cores"
-  int reps = 0;                ///< timed repetitions behind the statistics
+  int threads = 0;     ///< worker threads (0 = a device backend: not applicable)
+  std::string device;  ///< the arena's description, e.g. "host, 2 threads of 2 cores"
+  int reps = 0;        ///< timed repetitions behind the statistics
   double median_ms = 0;
   double min_ms = 0;
   double max_ms = 0;
@@ -30,7 +30,7 @@ struct BenchRecord {
   double limit_ms = 0;            ///< median of the limit, interleaved with this path's reps
   double limit_min_ms = 0;
   double limit_max_ms = 0;
-  double limit_ratio = 0;         ///< median_ms / limit_ms (1.0 = at the limit)
+  double limit_ratio = 0;                        ///< median_ms / limit_ms (1.0 = at the limit)
   std::optional<double> speedup_vs_onehot_blas;  ///< onehot-blas median / this median, same mode, N, threads
   std::optional<double> speedup_vs_onehot;       ///< onehot (sequential) median / this median, same mode and N
   double first_touch_ms = 0;                     ///< faulting in a fresh output of this size with these threads
@@ -57,18 +57,18 @@ struct ModelPoint {
 struct BenchReport {
   std::string schema = std::string(kBenchSchema);
   std::string relpos_version;
-  std::string date;                  ///< UTC, ISO 8601
-  std::string cpu;                   ///< model name from /proc/cpuinfo
+  std::string date;  ///< UTC, ISO 8601
+  std::string cpu;   ///< model name from /proc/cpuinfo
   int cores = 0;
-  std::string simd;                  ///< the CPU lookup's instruction set here
-  std::vector<double> load_before;   ///< 1, 5, 15 minute load averages when the run started
+  std::string simd;                 ///< the CPU lookup's instruction set here
+  std::vector<double> load_before;  ///< 1, 5, 15 minute load averages when the run started
   std::vector<double> load_after;
   std::int64_t r_max = 0;
   std::int64_t s_max = 0;
-  std::string layout;                ///< how the benchmarked complex is built
+  std::string layout;  ///< how the benchmarked complex is built
   std::vector<BenchRecord> records;
   std::vector<ModelPoint> memory_model;
-  std::vector<std::string> notes;    ///< what was limited or skipped, and why
+  std::vector<std::string> notes;  ///< what was limited or skipped, and why
 
   friend bool operator==(const BenchReport&, const BenchReport&) = default;
 };

@@ -1,6 +1,7 @@
 #include "relpos/bench/bench_runner.hpp"
 
 #include <cblas.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
@@ -13,8 +14,6 @@
 #include <optional>
 #include <set>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "relpos/backends/cpu_lookup.hpp"
 #include "relpos/bench/bench_layout.hpp"
@@ -156,7 +155,9 @@ PeakMeasurement measure_backend_peak(const std::string& name, const BackendOptio
           arena->prefault(data, bytes);
         }
       },
-      [&] { backend->run(problem, PairOutput{mode, MemorySpace::host, data, batch, n, channels}); });
+      [&] {
+        backend->run(problem, PairOutput{mode, MemorySpace::host, data, batch, n, channels});
+      });
 }
 
 void fill_speedups(std::vector<BenchRecord>& records) {
@@ -187,7 +188,8 @@ BenchReport run_bench(const BenchPlan& plan, const std::function<void(const std:
   report.r_max = plan.config.r_max;
   report.s_max = plan.config.s_max;
   report.layout =
-      "bench_layout(N): homodimer (2 x 40%), a second protein (12%, one residue per-atom), ligands of <= 24 atom tokens";
+      "bench_layout(N): homodimer (2 x 40%), a second protein (12%, one residue per-atom), ligands of <= 24 atom "
+      "tokens";
 
   std::vector<int> thread_counts = plan.threads;
   if (thread_counts.empty()) thread_counts = {1, hardware_threads()};
@@ -209,18 +211,17 @@ BenchReport run_bench(const BenchPlan& plan, const std::function<void(const std:
     runnable.push_back({name, space});
   }
   if (std::any_of(runnable.begin(), runnable.end(), [](const Runnable& r) { return r.name == "onehot"; }) &&
-      std::any_of(plan.sizes.begin(), plan.sizes.end(), [&](std::int64_t n) { return n > plan.max_n_onehot; }))
-  {
-    report.notes.push_back(fmt::format(
-        "onehot (sequential reference) run only for N <= {} (--max-n-onehot): its time grows as N^2 (seconds at N = 512)",
-        plan.max_n_onehot));
+      std::any_of(plan.sizes.begin(), plan.sizes.end(), [&](std::int64_t n) { return n > plan.max_n_onehot; })) {
+    report.notes.push_back(
+        fmt::format("onehot (sequential reference) run only for N <= {} (--max-n-onehot): its time grows as N^2 "
+                    "(seconds at N = 512)",
+                    plan.max_n_onehot));
     progress("note: " + report.notes.back());
   }
   if (std::any_of(runnable.begin(), runnable.end(), [](const Runnable& r) { return r.name == "onehot-blas"; }) &&
-      std::any_of(plan.sizes.begin(), plan.sizes.end(), [&](std::int64_t n) { return n > plan.max_n_blas; }))
-  {
-    report.notes.push_back(fmt::format("onehot-blas run only for N <= {} (--max-n-blas); no speed-up is extrapolated",
-                                       plan.max_n_blas));
+      std::any_of(plan.sizes.begin(), plan.sizes.end(), [&](std::int64_t n) { return n > plan.max_n_blas; })) {
+    report.notes.push_back(
+        fmt::format("onehot-blas run only for N <= {} (--max-n-blas); no speed-up is extrapolated", plan.max_n_blas));
     progress("note: " + report.notes.back());
   }
 
@@ -232,143 +233,151 @@ BenchReport run_bench(const BenchPlan& plan, const std::function<void(const std:
   std::unique_ptr<Arena> device_arena;
   bool device_tried = false;
 
-  for (const std::int64_t n : sizes) {
-    const Layout layout = bench_layout(n);
-    const Problem problem{plan.config, layout, weights};
-    const std::int64_t channels = plan.config.c_z;
-    const std::uint64_t count = static_cast<std::uint64_t>(n * n * channels);
-    auto runs_at = [&](const std::string& name) {
-      if (name == "onehot") return n <= plan.max_n_onehot;
-      if (name == "onehot-blas") return n <= plan.max_n_blas;
-      return true;
-    };
-    auto shape_for = [&](OutputMode mode) {
-      MemoryShape shape;
-      shape.config = plan.config;
-      shape.tokens = n;
-      shape.chunk_rows = plan.chunk_rows;
-      shape.mode = mode;
-      return shape;
-    };
-    auto options_for = [&](int threads) {
-      return BackendOptions{.threads = threads, .streaming = plan.streaming, .chunk_rows = plan.chunk_rows};
-    };
+  // Two passes: every peak-memory child first, forked while this process has
+  // not yet run any path (a child inherits what the parent already touched,
+  // e.g. OpenBLAS's buffers, and would not count it), then the timings.
+  std::map<std::tuple<std::string, OutputMode, std::int64_t>, std::uint64_t> peaks;
+  for (const bool memory_pass : {true, false}) {
+    if (memory_pass && !plan.measure_memory) continue;
+    for (const std::int64_t n : sizes) {
+      const Layout layout = bench_layout(n);
+      const Problem problem{plan.config, layout, weights};
+      const std::int64_t channels = plan.config.c_z;
+      const std::uint64_t count = static_cast<std::uint64_t>(n * n * channels);
+      auto runs_at = [&](const std::string& name) {
+        if (name == "onehot") return n <= plan.max_n_onehot;
+        if (name == "onehot-blas") return n <= plan.max_n_blas;
+        return true;
+      };
+      auto shape_for = [&](OutputMode mode) {
+        MemoryShape shape;
+        shape.config = plan.config;
+        shape.tokens = n;
+        shape.chunk_rows = plan.chunk_rows;
+        shape.mode = mode;
+        return shape;
+      };
+      auto options_for = [&](int threads) {
+        return BackendOptions{.threads = threads, .streaming = plan.streaming, .chunk_rows = plan.chunk_rows};
+      };
 
-    for (OutputMode mode : plan.modes)
-      for (const PathMemory& path : memory_model(shape_for(mode)))
-        report.memory_model.push_back(
-            ModelPoint{path.path, mode_name(mode), n, channels, path.peak_bytes, path.extra_bytes});
-
-    // Peak memory first, in children, before this process holds the big buffers.
-    std::map<std::pair<std::string, OutputMode>, std::uint64_t> peaks;
-    if (plan.measure_memory)
-      for (const Runnable& r : runnable) {
-        if (r.space != MemorySpace::host || !runs_at(r.name)) continue;
-        const int threads = r.name == "onehot" ? 1 : most_threads;
-        for (OutputMode mode : plan.modes) {
-          progress(fmt::format("N={} {} {}: peak memory in a child ({} thread{})", n, r.name, mode_name(mode), threads,
-                               threads == 1 ? "" : "s"));
-          const PeakMeasurement peak = measure_backend_peak(r.name, options_for(threads), problem, mode);
-          peaks[{r.name, mode}] = peak.extra_bytes();
-        }
-      }
-
-    // Timing: one fresh buffer per thread count (its first touch timed), every host backend into it.
-    auto time_backend = [&](Arena& arena, const Runnable& r, int threads, void* data, double first_touch_ms) {
-      const auto backend = make_backend(r.name, options_for(std::max(threads, 1)));
-      auto* host = dynamic_cast<HostArena*>(&arena);
-      if (r.name == "onehot-blas") openblas_set_num_threads(std::max(threads, 1));
-      for (OutputMode mode : plan.modes) {
-        const std::uint64_t bytes = count * element_bytes(mode);
-        if (host != nullptr) {
-          host->set_threads(threads);
-          host->set_partition_unit(static_cast<std::size_t>(n * channels) * element_bytes(mode));
-        }
-        if (mode == OutputMode::accumulate) arena.fill(static_cast<float*>(data), count, 0.0f);
-        const PairOutput out{mode, arena.space(), data, 1, n, channels};
-        progress(fmt::format("N={} {} {} threads={}: timing", n, r.name, mode_name(mode), threads));
-        const bool rmw = mode == OutputMode::accumulate;
-        const Samples samples = measure(
-            arena, [&] { backend->run(problem, out); },
-            [&] {
-              return rmw ? arena.time_read_modify_write_limit(static_cast<float*>(data), count)
-                         : arena.time_write_limit(data, bytes);
-            },
-            plan.reps, plan.time_budget_s);
-
-        BenchRecord record;
-        record.backend = r.name;
-        record.mode = mode_name(mode);
-        record.n = n;
-        record.c_z = channels;
-        record.threads = threads;
-        record.device = arena.describe();
-        record.reps = static_cast<int>(samples.path.size());
-        record.median_ms = median(samples.path) * 1e3;
-        record.min_ms = *std::min_element(samples.path.begin(), samples.path.end()) * 1e3;
-        record.max_ms = *std::max_element(samples.path.begin(), samples.path.end()) * 1e3;
-        record.bytes_moved = rmw ? 2 * bytes : bytes;
-        record.gbps = static_cast<double>(record.bytes_moved) / (record.median_ms * 1e-3) / 1e9;
-        const bool device = arena.space() == MemorySpace::device;
-        record.limit_kind = rmw ? (device ? "device read-modify-write" : "read-modify-write loop")
-                                : (device ? "device memset" : "memset");
-        record.limit_ms = median(samples.limit) * 1e3;
-        record.limit_min_ms = *std::min_element(samples.limit.begin(), samples.limit.end()) * 1e3;
-        record.limit_max_ms = *std::max_element(samples.limit.begin(), samples.limit.end()) * 1e3;
-        record.limit_ratio = record.median_ms / record.limit_ms;
-        record.first_touch_ms = first_touch_ms;
-        record.output_bytes = bytes;
-        if (const auto found = peaks.find({r.name, mode}); found != peaks.end()) record.peak_extra_bytes = found->second;
-        record.model_extra_bytes = backend_memory_model(r.name == "cuda" ? "cuda" : r.name, shape_for(mode)).extra_bytes;
-        if (samples.budget_hit)
-          record.notes.push_back(fmt::format("{} reps: time budget {} s reached", record.reps, plan.time_budget_s));
-        if (r.name == "onehot-blas") record.notes.push_back("peak includes OpenBLAS's own buffers");
-        if (plan.measure_memory && !record.peak_extra_bytes && r.space == MemorySpace::host)
-          record.notes.push_back("peak memory not measured");
-        report.records.push_back(std::move(record));
-      }
-    };
-
-    const bool any_host = std::any_of(runnable.begin(), runnable.end(), [&](const Runnable& r) {
-      return r.space == MemorySpace::host && runs_at(r.name);
-    });
-    if (any_host) {
-      HostArena arena;
-      for (int threads : thread_counts) {
-        arena.set_threads(threads);
-        arena.set_partition_unit(static_cast<std::size_t>(n * channels) * 4);
-        const std::uint64_t bytes = count * 4;
-        void* data = arena.allocate(bytes);
-        const double first_touch_ms = arena.time([&] { arena.prefault(data, bytes); }) * 1e3;
-        progress(fmt::format("N={} threads={}: first touch of {} took {:.1f} ms", n, threads, format_bytes(bytes),
-                             first_touch_ms));
+      if (memory_pass) {
         for (const Runnable& r : runnable) {
           if (r.space != MemorySpace::host || !runs_at(r.name)) continue;
-          // The sequential reference is single-threaded by design: one record, threads = 1.
-          if (r.name == "onehot" && threads != thread_counts.front()) continue;
-          time_backend(arena, r, r.name == "onehot" ? 1 : threads, data, first_touch_ms);
+          const int threads = r.name == "onehot" ? 1 : most_threads;
+          for (OutputMode mode : plan.modes) {
+            progress(fmt::format("N={} {} {}: peak memory in a child ({} thread{})", n, r.name, mode_name(mode),
+                                 threads, threads == 1 ? "" : "s"));
+            peaks[{r.name, mode, n}] = measure_backend_peak(r.name, options_for(threads), problem, mode).extra_bytes();
+          }
         }
-        arena.release(data);
+        continue;
       }
-    }
 
-    for (const Runnable& r : runnable) {
-      if (r.space != MemorySpace::device) continue;
-      if (!device_tried) {
-        device_tried = true;
-        try {
-          device_arena = make_device_arena();
-        } catch (const RuntimeFailure& e) {
-          report.notes.push_back(fmt::format("{}: not available here ({})", r.name, e.what()));
-          progress(report.notes.back());
+      for (OutputMode mode : plan.modes)
+        for (const PathMemory& path : memory_model(shape_for(mode)))
+          report.memory_model.push_back(
+              ModelPoint{path.path, mode_name(mode), n, channels, path.peak_bytes, path.extra_bytes});
+
+      // Timing: one fresh buffer per thread count (its first touch timed), every host backend into it.
+      auto time_backend = [&](Arena& arena, const Runnable& r, int threads, void* data, double first_touch_ms) {
+        const auto backend = make_backend(r.name, options_for(std::max(threads, 1)));
+        auto* host = dynamic_cast<HostArena*>(&arena);
+        if (r.name == "onehot-blas") openblas_set_num_threads(std::max(threads, 1));
+        for (OutputMode mode : plan.modes) {
+          const std::uint64_t bytes = count * element_bytes(mode);
+          if (host != nullptr) {
+            host->set_threads(threads);
+            host->set_partition_unit(static_cast<std::size_t>(n * channels) * element_bytes(mode));
+          }
+          if (mode == OutputMode::accumulate) arena.fill(static_cast<float*>(data), count, 0.0f);
+          const PairOutput out{mode, arena.space(), data, 1, n, channels};
+          progress(fmt::format("N={} {} {} threads={}: timing", n, r.name, mode_name(mode), threads));
+          const bool rmw = mode == OutputMode::accumulate;
+          const Samples samples = measure(
+              arena, [&] { backend->run(problem, out); },
+              [&] {
+                return rmw ? arena.time_read_modify_write_limit(static_cast<float*>(data), count)
+                           : arena.time_write_limit(data, bytes);
+              },
+              plan.reps, plan.time_budget_s);
+
+          BenchRecord record;
+          record.backend = r.name;
+          record.mode = mode_name(mode);
+          record.n = n;
+          record.c_z = channels;
+          record.threads = threads;
+          record.device = arena.describe();
+          record.reps = static_cast<int>(samples.path.size());
+          record.median_ms = median(samples.path) * 1e3;
+          record.min_ms = *std::min_element(samples.path.begin(), samples.path.end()) * 1e3;
+          record.max_ms = *std::max_element(samples.path.begin(), samples.path.end()) * 1e3;
+          record.bytes_moved = rmw ? 2 * bytes : bytes;
+          record.gbps = static_cast<double>(record.bytes_moved) / (record.median_ms * 1e-3) / 1e9;
+          const bool device = arena.space() == MemorySpace::device;
+          record.limit_kind = rmw ? (device ? "device read-modify-write" : "read-modify-write loop")
+                                  : (device ? "device memset" : "memset");
+          record.limit_ms = median(samples.limit) * 1e3;
+          record.limit_min_ms = *std::min_element(samples.limit.begin(), samples.limit.end()) * 1e3;
+          record.limit_max_ms = *std::max_element(samples.limit.begin(), samples.limit.end()) * 1e3;
+          record.limit_ratio = record.median_ms / record.limit_ms;
+          record.first_touch_ms = first_touch_ms;
+          record.output_bytes = bytes;
+          if (const auto found = peaks.find({r.name, mode, n}); found != peaks.end())
+            record.peak_extra_bytes = found->second;
+          record.model_extra_bytes =
+              backend_memory_model(r.name == "cuda" ? "cuda" : r.name, shape_for(mode)).extra_bytes;
+          if (samples.budget_hit)
+            record.notes.push_back(fmt::format("{} reps: time budget {} s reached", record.reps, plan.time_budget_s));
+          if (r.name == "onehot-blas") record.notes.push_back("peak includes OpenBLAS's own buffers");
+          if (plan.measure_memory && !record.peak_extra_bytes && r.space == MemorySpace::host)
+            record.notes.push_back("peak memory not measured");
+          report.records.push_back(std::move(record));
+        }
+      };
+
+      const bool any_host = std::any_of(runnable.begin(), runnable.end(), [&](const Runnable& r) {
+        return r.space == MemorySpace::host && runs_at(r.name);
+      });
+      if (any_host) {
+        HostArena arena;
+        for (int threads : thread_counts) {
+          arena.set_threads(threads);
+          arena.set_partition_unit(static_cast<std::size_t>(n * channels) * 4);
+          const std::uint64_t bytes = count * 4;
+          void* data = arena.allocate(bytes);
+          const double first_touch_ms = arena.time([&] { arena.prefault(data, bytes); }) * 1e3;
+          progress(fmt::format("N={} threads={}: first touch of {} took {:.1f} ms", n, threads, format_bytes(bytes),
+                               first_touch_ms));
+          for (const Runnable& r : runnable) {
+            if (r.space != MemorySpace::host || !runs_at(r.name)) continue;
+            // The sequential reference is single-threaded by design: one record, threads = 1.
+            if (r.name == "onehot" && threads != thread_counts.front()) continue;
+            time_backend(arena, r, r.name == "onehot" ? 1 : threads, data, first_touch_ms);
+          }
+          arena.release(data);
         }
       }
-      if (!device_arena) break;
-      const std::uint64_t bytes = count * 4;
-      void* data = device_arena->allocate(bytes);
-      const double first_touch_ms = device_arena->time([&] { device_arena->prefault(data, bytes); }) * 1e3;
-      time_backend(*device_arena, r, 0, data, first_touch_ms);
-      device_arena->release(data);
+
+      for (const Runnable& r : runnable) {
+        if (r.space != MemorySpace::device) continue;
+        if (!device_tried) {
+          device_tried = true;
+          try {
+            device_arena = make_device_arena();
+          } catch (const RuntimeFailure& e) {
+            report.notes.push_back(fmt::format("{}: not available here ({})", r.name, e.what()));
+            progress(report.notes.back());
+          }
+        }
+        if (!device_arena) break;
+        const std::uint64_t bytes = count * 4;
+        void* data = device_arena->allocate(bytes);
+        const double first_touch_ms = device_arena->time([&] { device_arena->prefault(data, bytes); }) * 1e3;
+        time_backend(*device_arena, r, 0, data, first_touch_ms);
+        device_arena->release(data);
+      }
     }
   }
   fill_speedups(report.records);

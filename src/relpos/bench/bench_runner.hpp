@@ -11,21 +11,21 @@
 #include "relpos/backend.hpp"
 #include "relpos/bench/bench_record.hpp"
 #include "relpos/bench/peak_memory.hpp"
-#include "relpos/problem.hpp"
 #include "relpos/config.hpp"
+#include "relpos/problem.hpp"
 
 namespace relpos::bench {
 
 struct BenchPlan {
-  std::vector<std::string> backends;                  ///< names; unavailable ones are skipped with a note
+  std::vector<std::string> backends;  ///< names; unavailable ones are skipped with a note
   std::vector<std::int64_t> sizes{256, 512, 1024, 2048};
   std::vector<OutputMode> modes{OutputMode::write_fp32, OutputMode::write_bf16, OutputMode::accumulate};
-  std::vector<int> threads;                           ///< host thread counts; empty = 1 and all cores
+  std::vector<int> threads;  ///< host thread counts; empty = 1 and all cores
   int reps = 7;
-  std::int64_t max_n_onehot = 512;   ///< the sequential reference grows as N^2 * F * c_z: seconds at N = 512
+  std::int64_t max_n_onehot = 512;  ///< the sequential reference grows as N^2 * F * c_z: seconds at N = 512
   std::int64_t max_n_blas = 2048;
-  double time_budget_s = 30;         ///< per measurement: no new rep starts after this (at least one is kept)
-  bool measure_memory = true;        ///< peak memory of each host path in a forked child
+  double time_budget_s = 30;   ///< per measurement: no new rep starts after this (at least one is kept)
+  bool measure_memory = true;  ///< peak memory of each host path in a forked child
   Config config;
   std::int64_t chunk_rows = 1 << 16;
   Streaming streaming = Streaming::automatic;

@@ -1,5 +1,6 @@
 #include "relpos/bench/host_arena.hpp"
 
+#include <fmt/format.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -8,8 +9,6 @@
 #include <cstring>
 #include <thread>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "relpos/errors.hpp"
 
@@ -96,7 +95,8 @@ void HostArena::release(void* data) {
 void HostArena::prefault(void* data, std::size_t bytes) {
   // One write per 4 KiB page, by the thread that will later write that part.
   for_each_part(data, bytes, unit_, threads_, [](std::byte* begin, std::byte* end) {
-    for (std::byte* page = begin; page < end; page += kPage) *reinterpret_cast<volatile std::byte*>(page) = std::byte{0};
+    for (std::byte* page = begin; page < end; page += kPage)
+      *reinterpret_cast<volatile std::byte*>(page) = std::byte{0};
     if (end > begin) *reinterpret_cast<volatile std::byte*>(end - 1) = std::byte{0};
   });
 }
@@ -117,8 +117,9 @@ double HostArena::time(const std::function<void()>& work) {
 
 double HostArena::time_write_limit(void* data, std::size_t bytes) {
   return time([&] {
-    for_each_part(data, bytes, unit_, threads_,
-                  [](std::byte* begin, std::byte* end) { std::memset(begin, 0, static_cast<std::size_t>(end - begin)); });
+    for_each_part(data, bytes, unit_, threads_, [](std::byte* begin, std::byte* end) {
+      std::memset(begin, 0, static_cast<std::size_t>(end - begin));
+    });
   });
 }
 

@@ -1,8 +1,8 @@
 #include "relpos/bench/memory_model.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "relpos/backends/cpu_lookup.hpp"
 #include "relpos/backends/onehot.hpp"
@@ -55,10 +55,10 @@ std::vector<PathMemory> pytorch_memory_model(const MemoryShape& shape) {
   const LiveBuffer output{result_name, result};
 
   std::vector<PathMemory> paths;
-  paths.push_back(peak_of(
-      "pytorch-original", "one-hot + concat + .float() + linear, as AF3-family modules write Algorithm 3",
-      {{bins, one_hots, entity_mask, concatenation, features}, {bins, one_hots, entity_mask, features, output}},
-      result, accumulate, "peak while .float() copies the int64 concatenation"));
+  paths.push_back(
+      peak_of("pytorch-original", "one-hot + concat + .float() + linear, as AF3-family modules write Algorithm 3",
+              {{bins, one_hots, entity_mask, concatenation, features}, {bins, one_hots, entity_mask, features, output}},
+              result, accumulate, "peak while .float() copies the int64 concatenation"));
 
   // PXDesign / Protenix eval: the bins are deleted, the one-hots stay, and the
   // N*N rows go through cat/.float()/linear in 8 chunks when N >= 3200.
@@ -74,15 +74,14 @@ std::vector<PathMemory> pytorch_memory_model(const MemoryShape& shape) {
     chunked.push_back({one_hots, entity_mask, output, chunk_cat, chunk_features});
     chunked.push_back({one_hots, entity_mask, output, chunk_features, chunk_result});
   }
-  paths.push_back(peak_of("pxdesign-chunked",
-                          fmt::format("eval path: one-hots kept, rows in {} chunk{} (8 when N >= 3200)", chunks,
-                                      chunks == 1 ? "" : "s"),
-                          chunked, result, accumulate));
+  paths.push_back(peak_of(
+      "pxdesign-chunked",
+      fmt::format("eval path: one-hots kept, rows in {} chunk{} (8 when N >= 3200)", chunks, chunks == 1 ? "" : "s"),
+      chunked, result, accumulate));
 
   paths.push_back(peak_of("protenix-precomputed", "fp32 features built once per forward, then z += linear(x)",
                           {{features, LiveBuffer{accumulate ? "fp32 linear(x) before z +=" : "fp32 output", result}}},
-                          result, accumulate,
-                          "building x once also passes through the original's one-hot peak"));
+                          result, accumulate, "building x once also passes through the original's one-hot peak"));
 
   const LiveBuffer lookup_bins{"int64 bins", pairs * 4 * 8};
   const LiveBuffer gathered{"2 more fp32 [N,N,c_z]", 2 * result};
@@ -96,23 +95,23 @@ PathMemory backend_memory_model(const std::string& name, const MemoryShape& shap
   const bool accumulate = shape.mode == OutputMode::accumulate;
   const std::uint64_t output = shape.output_bytes();
   Phase live;
-  if (!accumulate) live.push_back({fmt::format("{} output", shape.mode == OutputMode::write_bf16 ? "bf16" : "fp32"), output});
+  if (!accumulate)
+    live.push_back({fmt::format("{} output", shape.mode == OutputMode::write_bf16 ? "bf16" : "fp32"), output});
   std::string description;
   std::string note;
   if (name == "onehot" || name == "onehot-blas") {
     const std::int64_t total_rows = shape.pairs();
     const std::int64_t chunk = std::min(shape.chunk_rows, std::max<std::int64_t>(total_rows, 1));
     live.push_back({"fp32 W^T", u(config.feature_width() * config.c_z) * 4});
-    live.push_back({fmt::format("fp32 feature{} block, {} rows",
-                                shape.mode == OutputMode::write_fp32 ? "" : " + result", chunk),
-                    onehot_workspace_bytes(total_rows, shape.chunk_rows, config.feature_width(), config.c_z,
-                                           shape.mode)});
+    live.push_back(
+        {fmt::format("fp32 feature{} block, {} rows", shape.mode == OutputMode::write_fp32 ? "" : " + result", chunk),
+         onehot_workspace_bytes(total_rows, shape.chunk_rows, config.feature_width(), config.c_z, shape.mode)});
     description = fmt::format("this project's {} one-hot path, {} pair rows per block",
                               name == "onehot" ? "sequential" : "OpenBLAS", shape.chunk_rows);
     if (name == "onehot-blas") note = "plus OpenBLAS's own packing buffers (not modelled)";
   } else if (name == "cpu") {
-    live.push_back({"W^T + pair table + segments",
-                     cpu_lookup_workspace_bytes(config, shape.mode, shape.batch * shape.tokens)});
+    live.push_back(
+        {"W^T + pair table + segments", cpu_lookup_workspace_bytes(config, shape.mode, shape.batch * shape.tokens)});
     description = "this project's fused CPU lookup: writes (or adds) straight into the pair tensor";
   } else if (name == "cuda") {
     live.push_back({"fp32 W^T on the device", u(config.feature_width() * config.c_z) * 4});

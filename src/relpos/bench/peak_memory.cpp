@@ -1,5 +1,6 @@
 #include "relpos/bench/peak_memory.hpp"
 
+#include <fmt/format.h>
 #include <malloc.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,8 +13,6 @@
 #include <limits>
 #include <sstream>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "relpos/errors.hpp"
 
