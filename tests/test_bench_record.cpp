@@ -49,6 +49,8 @@ BenchReport sample_report() {
   report.layout = "bench_layout(N)";
   report.records = {sample_record("onehot-blas", 2, 800), sample_record("cpu", 2, 6)};
   report.records[1].peak_extra_bytes = 270336;
+  report.records[1].store_loop_ms = 5.5;
+  report.records[1].store_loop_ratio = 6.0 / 5.5;
   report.records[1].notes = {"a note"};
   report.memory_model = {ModelPoint{"pytorch-original", "fp32", 512, 128, 740294656, 606076928}};
   report.notes = {"onehot-blas run only for N <= 2048"};
@@ -95,6 +97,8 @@ TEST(BenchJson, RecordsCarryEveryDocumentedKey) {
   EXPECT_TRUE(cpu.at("speedup_vs_onehot").is_null());  // no onehot record in this report
   EXPECT_TRUE(json.at("records")[0].at("peak_extra_bytes").is_null());
   EXPECT_EQ(cpu.at("peak_extra_bytes"), 270336);
+  EXPECT_DOUBLE_EQ(cpu.at("store_loop_ms").get<double>(), 5.5);
+  EXPECT_TRUE(json.at("records")[0].at("store_loop_ratio").is_null());
 }
 
 TEST(BenchJson, RoundTripsExactly) {

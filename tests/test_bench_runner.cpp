@@ -60,6 +60,9 @@ TEST(BenchRunner, RunsEveryCombinationAndKeepsTheNumbersConsistent) {
     EXPECT_EQ(r.bytes_moved, r.mode == "accumulate" ? 2 * output : output);
     EXPECT_NEAR(r.gbps, static_cast<double>(r.bytes_moved) / (r.median_ms * 1e-3) / 1e9, 1e-9 * r.gbps);
     EXPECT_EQ(r.limit_kind, r.mode == "accumulate" ? "read-modify-write loop" : "memset");
+    // The second write reference exists for host writes only, and its ratio is consistent.
+    ASSERT_EQ(r.store_loop_ms.has_value(), r.mode != "accumulate");
+    if (r.store_loop_ms) EXPECT_DOUBLE_EQ(*r.store_loop_ratio, r.median_ms / *r.store_loop_ms);
     EXPECT_EQ(r.device.rfind("host, ", 0), 0u);
     EXPECT_EQ(r.threads, r.backend == "onehot" ? 1 : r.threads);
     ASSERT_TRUE(r.peak_extra_bytes.has_value());

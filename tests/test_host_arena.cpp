@@ -56,6 +56,10 @@ TEST(HostArena, LimitsWriteTheWholeBufferAndReturnTheirTime) {
     EXPECT_GT(arena.time_read_modify_write_limit(data, count), 0.0);
     EXPECT_GT(arena.time_read_modify_write_limit(data, count), 0.0);
     EXPECT_TRUE(std::all_of(data, data + count, [](float v) { return v == 2.0f; })) << threads;  // += 1, twice
+    EXPECT_GT(arena.time_store_loop(data, count * sizeof(float) - 1), 0.0);  // an odd byte count too
+    const auto* bytes = reinterpret_cast<const unsigned char*>(data);
+    for (std::size_t k = 0; k + 1 < count * sizeof(float) - 1; k += 2)
+      ASSERT_TRUE(bytes[k] == 0x80 && bytes[k + 1] == 0x3f) << "byte " << k;  // bf16 1.0, little-endian
     bool ran = false;
     EXPECT_GE(arena.time([&] { ran = true; }), 0.0);
     EXPECT_TRUE(ran);

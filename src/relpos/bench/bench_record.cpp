@@ -35,6 +35,8 @@ Json record_json(const BenchRecord& r) {
   j["limit_min_ms"] = r.limit_min_ms;
   j["limit_max_ms"] = r.limit_max_ms;
   j["limit_ratio"] = r.limit_ratio;
+  j["store_loop_ms"] = optional_value(r.store_loop_ms);
+  j["store_loop_ratio"] = optional_value(r.store_loop_ratio);
   j["speedup_vs_onehot_blas"] = optional_value(r.speedup_vs_onehot_blas);
   j["speedup_vs_onehot"] = optional_value(r.speedup_vs_onehot);
   j["first_touch_ms"] = r.first_touch_ms;
@@ -84,6 +86,8 @@ BenchRecord parse_record(const Json& j, const std::string& where) {
   r.limit_min_ms = field<double>(j, "limit_min_ms", where);
   r.limit_max_ms = field<double>(j, "limit_max_ms", where);
   r.limit_ratio = field<double>(j, "limit_ratio", where);
+  r.store_loop_ms = optional_field<double>(j, "store_loop_ms", where);
+  r.store_loop_ratio = optional_field<double>(j, "store_loop_ratio", where);
   r.speedup_vs_onehot_blas = optional_field<double>(j, "speedup_vs_onehot_blas", where);
   r.speedup_vs_onehot = optional_field<double>(j, "speedup_vs_onehot", where);
   r.first_touch_ms = field<double>(j, "first_touch_ms", where);

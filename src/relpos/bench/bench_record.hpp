@@ -31,6 +31,8 @@ struct BenchRecord {
   double limit_min_ms = 0;
   double limit_max_ms = 0;
   double limit_ratio = 0;                        ///< median_ms / limit_ms (1.0 = at the limit)
+  std::optional<double> store_loop_ms;     ///< host write modes: a plain vector-store loop over the same bytes
+  std::optional<double> store_loop_ratio;  ///< median_ms / store_loop_ms
   std::optional<double> speedup_vs_onehot_blas;  ///< onehot-blas median / this median, same mode, N, threads
   std::optional<double> speedup_vs_onehot;       ///< onehot (sequential) median / this median, same mode and N
   double first_touch_ms = 0;                     ///< faulting in a fresh output of this size with these threads

@@ -66,16 +66,19 @@ std::uint64_t element_bytes(OutputMode mode) { return mode == OutputMode::write_
 struct Samples {
   std::vector<double> path;
   std::vector<double> limit;
+  std::vector<double> reference;  ///< the optional second reference (host store loop)
   bool budget_hit = false;
 };
 
-// The path and its limit, rep by rep, alternating which goes first, so slow
-// drifts and bursts of load from other processes fall on both.
-Samples measure(Arena& arena, const std::function<void()>& work, const std::function<double()>& limit, int reps,
-                double budget_s) {
+// The path, its limit and an optional second reference, rep by rep, the order
+// reversed every other rep, so slow drifts and bursts of load from other
+// processes fall on all of them.
+Samples measure(Arena& arena, const std::function<void()>& work, const std::function<double()>& limit,
+                const std::function<double()>& reference, int reps, double budget_s) {
   Samples samples;
   const double warm = arena.time(work);
   limit();
+  if (reference) reference();
   if (warm > kSlowCallSeconds) samples.path.push_back(warm);
   const auto start = std::chrono::steady_clock::now();
   for (int rep = 0; static_cast<int>(samples.path.size()) < reps; ++rep) {
@@ -87,7 +90,9 @@ Samples measure(Arena& arena, const std::function<void()>& work, const std::func
     if (rep % 2 == 0) {
       samples.path.push_back(arena.time(work));
       samples.limit.push_back(limit());
+      if (reference) samples.reference.push_back(reference());
     } else {
+      if (reference) samples.reference.push_back(reference());
       samples.limit.push_back(limit());
       samples.path.push_back(arena.time(work));
     }
@@ -300,6 +305,8 @@ BenchReport run_bench(const BenchPlan& plan, const std::function<void(const std:
                 return rmw ? arena.time_read_modify_write_limit(static_cast<float*>(data), count)
                            : arena.time_write_limit(data, bytes);
               },
+              host != nullptr && !rmw ? std::function<double()>([&] { return host->time_store_loop(data, bytes); })
+                                      : std::function<double()>(),
               plan.reps, plan.time_budget_s);
 
           BenchRecord record;
@@ -322,6 +329,10 @@ BenchReport run_bench(const BenchPlan& plan, const std::function<void(const std:
           record.limit_min_ms = *std::min_element(samples.limit.begin(), samples.limit.end()) * 1e3;
           record.limit_max_ms = *std::max_element(samples.limit.begin(), samples.limit.end()) * 1e3;
           record.limit_ratio = record.median_ms / record.limit_ms;
+          if (!samples.reference.empty()) {
+            record.store_loop_ms = median(samples.reference) * 1e3;
+            record.store_loop_ratio = record.median_ms / *record.store_loop_ms;
+          }
           record.first_touch_ms = first_touch_ms;
           record.output_bytes = bytes;
           if (const auto found = peaks.find({r.name, mode, n}); found != peaks.end())

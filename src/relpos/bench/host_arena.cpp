@@ -26,6 +26,12 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void add_one(float*
   for (std::size_t k = 0; k < count; ++k) z[k] += 1.0f;
 }
 
+// bf16 1.0 in every 16-bit lane: non-zero, so no zero-fill shortcut applies.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void store_pattern(std::uint16_t* target,
+                                                                                 std::size_t count) {
+  for (std::size_t k = 0; k < count; ++k) target[k] = 0x3f80;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -127,6 +133,16 @@ double HostArena::time_read_modify_write_limit(float* data, std::size_t count) {
   return time([&] {
     for_each_part(data, count * sizeof(float), float_unit(), threads_, [](std::byte* begin, std::byte* end) {
       add_one(reinterpret_cast<float*>(begin), static_cast<std::size_t>(end - begin) / sizeof(float));
+    });
+  });
+}
+
+double HostArena::time_store_loop(void* data, std::size_t bytes) {
+  return time([&] {
+    for_each_part(data, bytes, unit_, threads_, [](std::byte* begin, std::byte* end) {
+      const auto length = static_cast<std::size_t>(end - begin);
+      store_pattern(reinterpret_cast<std::uint16_t*>(begin), length / 2);
+      if (length % 2 != 0) end[-1] = std::byte{0x3f};
     });
   });
 }

@@ -43,6 +43,10 @@ class HostArena final : public Arena {
   double time_write_limit(void* data, std::size_t bytes) override;
   /// `z[k] += 1.0f` over each worker's part, vectorised by the compiler for the best ISA here.
   double time_read_modify_write_limit(float* data, std::size_t count) override;
+  /// A second write reference, host only: a plain loop of vector stores of a
+  /// non-zero value over each worker's part (what the CPU's store units reach
+  /// without memset's `rep stosb`, which can be faster or slower than them).
+  double time_store_loop(void* data, std::size_t bytes);
 
   /// Threads every multi-threaded operation uses (0 = all cores); set it to the measured path's count.
   void set_threads(int threads) { threads_ = threads; }
