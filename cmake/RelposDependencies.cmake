@@ -17,6 +17,8 @@ if(RELPOS_STATIC_DEPS)
   set(HDF5_USE_STATIC_LIBRARIES ON)
 endif()
 find_package(HDF5 REQUIRED COMPONENTS C CXX)
+# The property harness (a library, not only tests) generates cases with RapidCheck.
+find_package(rapidcheck REQUIRED)
 
 add_library(relpos_openblas INTERFACE)
 target_include_directories(relpos_openblas SYSTEM INTERFACE ${OpenBLAS_INCLUDE_DIRS})
@@ -34,5 +36,4 @@ target_link_libraries(relpos_hdf5 INTERFACE ${HDF5_CXX_LIBRARIES} ${HDF5_LIBRARI
 
 if(RELPOS_BUILD_TESTS)
   find_package(GTest REQUIRED)
-  find_package(rapidcheck REQUIRED)
 endif()

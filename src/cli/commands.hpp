@@ -8,5 +8,7 @@ void register_compute(CLI::App& root, Commands& commands);
 void register_verify(CLI::App& root, Commands& commands);
 void register_check(CLI::App& root, Commands& commands);
 void register_backends(CLI::App& root, Commands& commands);
+void register_prove(CLI::App& root, Commands& commands);
+void register_mutants(CLI::App& root, Commands& commands);
 
 }  // namespace relpos::cli

@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   cli::register_verify(app, commands);
   cli::register_check(app, commands);
   cli::register_backends(app, commands);
+  cli::register_prove(app, commands);
+  cli::register_mutants(app, commands);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,52 @@
+#include "relpos/harness/implementation.hpp"
+
+#include <fmt/format.h>
+
+namespace relpos::harness {
+namespace {
+
+std::string unavailable_reason(const Backend& backend) {
+  const Availability availability = backend.availability();
+  if (!availability.available) return fmt::format("{}: {}", backend.name(), availability.detail);
+  if (!backend.accepts(MemorySpace::host))
+    return fmt::format("{}: cannot write into host memory (the harness compares host buffers)", backend.name());
+  return {};
+}
+
+}  // namespace
+
+Implementation implementation(std::string name, RunFunction run, bool exact_order) {
+  Implementation result;
+  result.name = std::move(name);
+  result.run = std::move(run);
+  result.exact_order = exact_order;
+  return result;
+}
+
+Implementation implementation(const Backend& backend) {
+  Implementation result;
+  result.name = std::string(backend.name());
+  result.run = [&backend](const Problem& problem, const PairOutput& out) { backend.run(problem, out); };
+  result.exact_order = backend.exact_order();
+  result.unavailable = unavailable_reason(backend);
+  return result;
+}
+
+Implementation backend_implementation(std::string_view name, const BackendOptions& options) {
+  std::shared_ptr<const Backend> backend = make_backend(name, options);
+  Implementation result;
+  result.name = std::string(backend->name());
+  result.run = [backend](const Problem& problem, const PairOutput& out) { backend->run(problem, out); };
+  result.exact_order = backend->exact_order();
+  result.unavailable = unavailable_reason(*backend);
+  result.configure = [name = std::string(name), options](const BackendOptions& changes) -> RunFunction {
+    BackendOptions merged = options;
+    merged.threads = changes.threads;
+    merged.chunk_rows = changes.chunk_rows;
+    std::shared_ptr<const Backend> variant = make_backend(name, merged);
+    return [variant](const Problem& problem, const PairOutput& out) { variant->run(problem, out); };
+  };
+  return result;
+}
+
+}  // namespace relpos::harness
