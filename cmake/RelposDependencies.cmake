@@ -6,6 +6,7 @@ find_package(xtensor REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(fmt REQUIRED)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)  # SHA-256 of fixture and weight files
 add_library(relpos_fmt INTERFACE)
 if(RELPOS_STATIC_DEPS)
   target_link_libraries(relpos_fmt INTERFACE fmt::fmt-header-only)
