@@ -139,6 +139,11 @@ TEST_F(FixtureSet, MissingAndUnlistedFilesAreNamed) {
   EXPECT_TRUE(check().passed());
 }
 
+TEST_F(FixtureSet, AMissingLayoutFileIsNamedAndItsFixtureSkipped) {
+  fs::remove(dir / "layouts/custom.json");
+  EXPECT_EQ(problems(), (std::vector<std::string>{"layouts/custom.json: missing"}));
+}
+
 TEST_F(FixtureSet, ManifestProblemsAreNamed) {
   Manifest manifest = read_manifest(dir / "MANIFEST.sha256");
   manifest.erase("custom.h5");
