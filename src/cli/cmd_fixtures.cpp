@@ -109,11 +109,11 @@ void register_fixtures(CLI::App& root, Commands& commands) {
                         Table table({"name", "B", "N", "description"});
                         for (const auto& info : builtin_layouts()) {
                           const auto layout = find_builtin_layout(info.name);
-                          table.add({info.name, layout ? std::to_string(layout->batched ? layout->batch() : 0) : "-",
+                          const bool batched = layout && layout->batched;
+                          table.add({info.name, batched ? std::to_string(layout->batch()) : "-",
                                      layout ? std::to_string(layout->tokens()) : "N", info.description});
                         }
                         std::fputs(table.str().c_str(), stdout);
-                        std::printf("(B = 0: unbatched)\n");
                         return kExitOk;
                       }});
 

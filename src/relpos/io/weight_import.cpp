@@ -198,9 +198,9 @@ ClipChoice choose_clip(std::int64_t width, const ConfigHints& given, std::option
                                  width));
   const std::optional<std::int32_t> r = given.r_max ? given.r_max : recorded_r_max;
   const std::optional<std::int32_t> s = given.s_max ? given.s_max : recorded_s_max;
-  const bool r_given = given.r_max.has_value(), s_given = given.s_max.has_value();
-  const std::string origin = (r_given || s_given) ? (((r && !r_given) || (s && !s_given)) ? "given and recorded in the file" : "given")
-                                                 : "recorded in the file";
+  const bool any_given = given.r_max.has_value() || given.s_max.has_value();
+  const bool any_recorded = (!given.r_max && recorded_r_max) || (!given.s_max && recorded_s_max);
+  const std::string origin = !any_given ? "recorded in the file" : any_recorded ? "given and recorded in the file" : "given";
   const std::int64_t half = (width - 7) / 2;  // = 2 r_max + s_max
   if (r && s) {
     if (4 * std::int64_t{*r} + 2 * std::int64_t{*s} + 7 != width)
