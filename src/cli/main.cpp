@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   cli::register_backends(app, commands);
   cli::register_prove(app, commands);
   cli::register_mutants(app, commands);
+  cli::register_fixtures(app, commands);
 
   try {
     app.parse(argc, argv);
