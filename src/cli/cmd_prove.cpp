@@ -18,6 +18,7 @@ struct ProveArgs {
   bool keep_files = false;
   bool json = false;
   bool coverage_table = false;
+  bool int32_ids = false;
   BackendOptions options;
   SuiteArgs suite;
 };
@@ -36,12 +37,15 @@ void register_prove(CLI::App& root, Commands& commands) {
   app->add_flag("--keep-files", args->keep_files, "candidate: keep the input and output file of every case");
   app->add_flag("--json", args->json, "print the report as JSON");
   app->add_flag("--coverage", args->coverage_table, "print the full coverage distribution");
+  app->add_flag("--int32-ids", args->int32_ids,
+                "generate only ids that fit int32 (AF3 / OpenFold3 style); a candidate gets int32 id datasets");
   add_backend_options(*app, args->options);
   add_suite_options(*app, args->suite, harness::kCiCases);
   commands.push_back({app, [args] {
                         if (args->backend.empty() == args->candidate_command.empty())
                           throw InputError("prove: give exactly one of --backend NAME and --candidate-cmd \"CMD\"");
                         harness::ProveOptions options = suite_options(args->suite, harness::kCiCases);
+                        options.limits.int32_ids = args->int32_ids;
                         harness::Implementation impl;
                         if (!args->backend.empty()) {
                           impl = harness::backend_implementation(args->backend, args->options);
@@ -53,6 +57,7 @@ void register_prove(CLI::App& root, Commands& commands) {
                           candidate.timeout_seconds = args->timeout;
                           candidate.keep_files = args->keep_files;
                           candidate.exact_order = options.policy && options.policy->kind == Policy::Kind::bitwise;
+                          candidate.int32_ids = args->int32_ids;
                           impl = harness::candidate_implementation(candidate);
                         }
                         if (!args->json) {

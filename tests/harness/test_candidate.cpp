@@ -139,6 +139,30 @@ for line in sys.stdin:
   EXPECT_NE(text.find("shape [2, 3, 4, 5] but the inputs and c_z need"), std::string::npos) << text;
 }
 
+TEST_F(Scripts, Int32ModeWritesInt32Ids) {
+  if (std::system("/usr/bin/python3 -c 'import h5py, numpy' 2>/dev/null") != 0)
+    GTEST_SKIP() << "/usr/bin/python3 lacks h5py or numpy (python3-h5py, python3-numpy)";
+  // Answers 'error:' (a failure) for any id dataset that is not int32.
+  const std::string command = script("int32.py", R"py(#!/usr/bin/python3
+import sys, h5py
+for line in sys.stdin:
+    a, b = line.split()
+    with h5py.File(a, "r") as f:
+        kinds = {str(f["inputs/" + k].dtype) for k in ("asym_id", "residue_index", "entity_id", "sym_id", "token_index")}
+    print("error: not implemented" if kinds == {"int32"} else "error: ids are " + ",".join(sorted(kinds)), flush=True)
+)py");
+  CandidateOptions candidate;
+  candidate.command = command;
+  candidate.int32_ids = true;
+  ProveOptions options;
+  options.properties = {Property::fp32};
+  options.cases = 3;
+  options.shrink = false;
+  options.limits.int32_ids = true;
+  const Report report = prove(candidate_implementation(candidate), options);
+  EXPECT_NE(failure_report(report).find("'error: not implemented'"), std::string::npos) << failure_report(report);
+}
+
 TEST(CandidateProcess, ReadsAnswersLineByLineAndReapsTheChild) {
   const std::string log = (std::filesystem::temp_directory_path() / "relpos-candidate-process-test.log").string();
   {

@@ -26,6 +26,20 @@ RC_GTEST_PROP(Generators, EveryCaseIsValidAndWithinItsLimits, ()) {
   RC_ASSERT(c.layout.batched || c.layout.batch() == 1);
 }
 
+RC_GTEST_PROP(Generators, Int32ModeKeepsEveryIdAndEveryTransformedIdInsideInt32, ()) {
+  CaseLimits limits;
+  limits.int32_ids = true;
+  const Case c = *gen::case_(limits);
+  const Transform& t = c.transform;
+  RC_ASSERT(ids_fit_int32(c.layout));
+  RC_ASSERT(ids_fit_int32(c));
+  RC_ASSERT(ids_fit_int32(add_to_field(c.layout, IdField::residue_index, t.residue_shift)));
+  RC_ASSERT(ids_fit_int32(add_to_field(c.layout, IdField::token_index, t.token_shift)));
+  RC_ASSERT(ids_fit_int32(add_to_field(c.layout, IdField::sym_id, t.sym_shift)));
+  RC_ASSERT(ids_fit_int32(relabel_field(c.layout, IdField::asym_id, t.asym_relabelling)));
+  RC_ASSERT(ids_fit_int32(relabel_field(c.layout, IdField::entity_id, t.entity_relabelling)));
+}
+
 RC_GTEST_PROP(Generators, WeightsAreFiniteNormalAndCannotOverflowFourTerms, ()) {
   const Case c = *gen::case_();
   for (const float w : c.weights) {

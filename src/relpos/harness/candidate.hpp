@@ -16,6 +16,7 @@ struct CandidateOptions {
   bool keep_files = false;           ///< keep every input/output file (and a given work directory's content)
   bool exact_order = false;          ///< the candidate adds the terms in the reference's order (held to bitwise)
   bool bf16 = true;                  ///< also prove the bf16 output mode (input files with precision "bf16")
+  bool int32_ids = false;            ///< write the ids as int32 (generate with CaseLimits::int32_ids too)
 };
 
 /// The candidate as an implementation (fp32 and bf16 write modes; no

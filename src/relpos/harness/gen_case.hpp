@@ -15,7 +15,14 @@ namespace relpos::harness {
 struct CaseLimits {
   std::int64_t max_tokens = 64;         ///< N at most
   std::int64_t max_elements = 160000;   ///< B * N^2 * max(c_z, 8) at most
+  /// Every id, and every id the transforms make, fits int32 (AF3 / OpenFold3
+  /// hold ids as int32): layouts with larger ids are not generated.
+  bool int32_ids = false;
 };
+
+bool ids_fit_int32(const Layout& layout);
+/// The layout and every layout its transform makes fit int32.
+bool ids_fit_int32(const Case& c);
 
 /// N allowed for this config and batch under `limits`.
 std::int64_t token_limit(const Config& config, std::int64_t batch, const CaseLimits& limits);
@@ -36,8 +43,9 @@ struct TransformSpec {
   std::uint64_t accumulator_seed = 0;
 };
 
-/// The concrete transform for `layout`; shifts and offsets are clamped so no id overflows int64.
-Transform build_transform(const TransformSpec& spec, const Layout& layout);
+/// The concrete transform for `layout`; shifts and offsets are clamped so no id
+/// leaves int64 (int32 with `int32_ids`).
+Transform build_transform(const TransformSpec& spec, const Layout& layout, bool int32_ids = false);
 
 Case build_case(const LayoutSpec& layout, const Config& config, const WeightSpec& weights,
                 const TransformSpec& transform, const CaseLimits& limits = {});
