@@ -12,7 +12,7 @@ namespace relpos::cli {
 namespace {
 
 /// The property budget of `relpos check`: small enough to keep `tools/run check` quick.
-constexpr int kCheckCases = 40;
+constexpr int kCheckCases = 60;
 
 struct CheckArgs {
   std::string fixtures;

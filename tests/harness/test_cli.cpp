@@ -95,7 +95,7 @@ TEST(CheckCommand, SummarisesFixturesAndProperties) {
   fixture.weights = relpos::protenix_synthetic_weights(fixture.meta.config, 1);
   fixture.expected = relpos::compute_fp32(*relpos::make_backend("onehot"), fixture.problem());
   relpos::write_fixture(directory / "small.h5", fixture);
-  const CliRun run = relpos_cli("check --fixtures " + directory.string());
+  const CliRun run = relpos_cli("check --cases 40 --fixtures " + directory.string());
   std::filesystem::remove_all(directory);
   EXPECT_EQ(run.code, 0) << run.output;
   EXPECT_NE(run.output.find("== properties: 40 cases per property"), std::string::npos) << run.output;

@@ -1,5 +1,8 @@
 #include "relpos/harness/implementation.hpp"
 
+#include <map>
+#include <utility>
+
 #include <fmt/format.h>
 
 namespace relpos::harness {
@@ -39,11 +42,17 @@ Implementation backend_implementation(std::string_view name, const BackendOption
   result.run = [backend](const Problem& problem, const PairOutput& out) { backend->run(problem, out); };
   result.exact_order = backend->exact_order();
   result.unavailable = unavailable_reason(*backend);
-  result.configure = [name = std::string(name), options](const BackendOptions& changes) -> RunFunction {
-    BackendOptions merged = options;
-    merged.threads = changes.threads;
-    merged.chunk_rows = changes.chunk_rows;
-    std::shared_ptr<const Backend> variant = make_backend(name, merged);
+  // Variants are kept: creating a backend may be costly (a device context, streams).
+  using Variants = std::map<std::pair<int, std::int64_t>, std::shared_ptr<const Backend>>;
+  result.configure = [name = std::string(name), options,
+                      variants = std::make_shared<Variants>()](const BackendOptions& changes) -> RunFunction {
+    std::shared_ptr<const Backend>& variant = (*variants)[{changes.threads, changes.chunk_rows}];
+    if (!variant) {
+      BackendOptions merged = options;
+      merged.threads = changes.threads;
+      merged.chunk_rows = changes.chunk_rows;
+      variant = make_backend(name, merged);
+    }
     return [variant](const Problem& problem, const PairOutput& out) { variant->run(problem, out); };
   };
   return result;
