@@ -8,7 +8,7 @@
 # the NVIDIA driver. This configures build-device/ (RELPOS_CUDA=ON,
 # RELPOS_STATIC_DEPS=ON: static HDF5, OpenBLAS, libstdc++, cudart), builds
 # `relpos` and `relpos_tests`, copies every remaining non-glibc shared library
-# they load into lib/ beside them (RUNPATH $ORIGIN/lib), strips everything and
+# they load into lib/ beside them (RPATH $ORIGIN/lib), strips everything and
 # packs one archive:
 #
 #   build-device/relpos-device-bundle.tar.xz   relpos-device/{relpos, relpos_tests, lib/, BUILD-INFO.txt}
@@ -29,7 +29,10 @@ say() { echo "build-device-bundle: $*" >&2; }
 
 # ---- 1. configure and build ------------------------------------------------------
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DRELPOS_CUDA=ON -DRELPOS_STATIC_DEPS=ON \
-  -DRELPOS_CUDA_PTXAS_VERBOSE=ON '-DCMAKE_BUILD_RPATH=$ORIGIN/lib' >&2
+  -DRELPOS_CUDA_PTXAS_VERBOSE=ON '-DCMAKE_BUILD_RPATH=$ORIGIN/lib' \
+  -DCMAKE_EXE_LINKER_FLAGS=-Wl,--disable-new-dtags >&2
+# (DT_RPATH, not DT_RUNPATH: the bundled libraries' own dependencies, e.g.
+# libsz's libaec, are then also found in lib/.)
 cmake --build "$build" -j "$jobs" --target relpos_cli relpos_tests 2>&1 | tee "$build/build.log" >&2
 # ptxas reports a kernel only when its .cu file is compiled: merge this build's
 # reports into those of earlier builds, one line per kernel and architecture.

@@ -4,6 +4,9 @@
 #include "relpos/cuda/lookup.hpp"
 
 #include <cstdint>
+#include <map>
+#include <mutex>
+#include <tuple>
 
 #include "relpos/cuda/lookup_core.hpp"
 
@@ -74,6 +77,58 @@ bool valid(const DeviceLookupProblem& problem) {
          problem.weights.data && problem.weights.channel_stride > 0 && problem.weights.feature_stride > 0;
 }
 
+// What dispatch asks the runtime, asked once per device (and kernel): a
+// launch then costs the launch itself, not a dozen runtime queries.
+struct DeviceFacts {
+  int sms = 0;
+  int shared_optin = 0;
+  int l2_bytes = 0;
+};
+
+std::mutex facts_mutex;
+
+cudaError_t device_facts(int device, DeviceFacts& facts) {
+  static std::map<int, DeviceFacts> known;
+  std::lock_guard lock(facts_mutex);
+  if (auto it = known.find(device); it != known.end()) {
+    facts = it->second;
+    return cudaSuccess;
+  }
+  if (cudaError_t e = cudaDeviceGetAttribute(&facts.sms, cudaDevAttrMultiProcessorCount, device); e != cudaSuccess)
+    return e;
+  if (cudaError_t e = cudaDeviceGetAttribute(&facts.shared_optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device);
+      e != cudaSuccess)
+    return e;
+  if (cudaError_t e = cudaDeviceGetAttribute(&facts.l2_bytes, cudaDevAttrL2CacheSize, device); e != cudaSuccess)
+    return e;
+  known.emplace(device, facts);
+  return cudaSuccess;
+}
+
+/// Opts `kernel` into `shared_bytes` of dynamic shared memory and returns how many blocks fit an SM.
+cudaError_t resident_blocks(int device, Kernel kernel, std::size_t shared_bytes, int& per_sm) {
+  static std::map<std::tuple<int, Kernel, std::size_t>, int> known;
+  std::lock_guard lock(facts_mutex);
+  const auto key = std::make_tuple(device, kernel, shared_bytes);
+  if (auto it = known.find(key); it != known.end()) {
+    per_sm = it->second;
+    return cudaSuccess;
+  }
+  if (shared_bytes > 48 * 1024) {
+    if (cudaError_t e = cudaFuncSetAttribute(reinterpret_cast<const void*>(kernel),
+                                             cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                             static_cast<int>(shared_bytes));
+        e != cudaSuccess)
+      return e;
+  }
+  if (cudaError_t e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, reinterpret_cast<const void*>(kernel),
+                                                                     kThreads, shared_bytes);
+      e != cudaSuccess)
+    return e;
+  known.emplace(key, per_sm);
+  return cudaSuccess;
+}
+
 struct Launch {
   Kernel kernel = nullptr;
   KernelParams params{};
@@ -89,34 +144,20 @@ cudaError_t prepare(const DeviceLookupProblem& problem, Store store, const void*
   if (out == nullptr) return cudaErrorInvalidValue;
 
   int device = 0;
-  int sms = 0;
-  int shared_optin = 0;
-  int l2_bytes = 0;
+  DeviceFacts facts;
   if (cudaError_t e = cudaGetDevice(&device); e != cudaSuccess) return e;
-  if (cudaError_t e = cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device); e != cudaSuccess) return e;
-  if (cudaError_t e = cudaDeviceGetAttribute(&shared_optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device);
-      e != cudaSuccess)
-    return e;
-  if (cudaError_t e = cudaDeviceGetAttribute(&l2_bytes, cudaDevAttrL2CacheSize, device); e != cudaSuccess) return e;
+  if (cudaError_t e = device_facts(device, facts); e != cudaSuccess) return e;
+  const int sms = facts.sms;
+  const int l2_bytes = facts.l2_bytes;
 
   const detail::Geometry g =
       detail::plan_geometry(problem.config, problem.batch, problem.tokens, store,
-                            reinterpret_cast<std::uintptr_t>(out), static_cast<std::size_t>(shared_optin),
+                            reinterpret_cast<std::uintptr_t>(out), static_cast<std::size_t>(facts.shared_optin),
                             tuning.force_global_table);
   launch.kernel = kernel_for(store, g.vector_width, g.table_in_shared);
   if (launch.kernel == nullptr) return cudaErrorInvalidValue;
-  if (g.shared_bytes > 48 * 1024) {
-    if (cudaError_t e = cudaFuncSetAttribute(reinterpret_cast<const void*>(launch.kernel),
-                                             cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                             static_cast<int>(g.shared_bytes));
-        e != cudaSuccess)
-      return e;
-  }
   int per_sm = 0;
-  if (cudaError_t e = cudaOccupancyMaxActiveBlocksPerMultiprocessor(
-          &per_sm, reinterpret_cast<const void*>(launch.kernel), kThreads, g.shared_bytes);
-      e != cudaSuccess)
-    return e;
+  if (cudaError_t e = resident_blocks(device, launch.kernel, g.shared_bytes, per_sm); e != cudaSuccess) return e;
   if (per_sm < 1) return cudaErrorInvalidConfiguration;
 
   const std::size_t out_bytes = static_cast<std::size_t>(elements) * (store == Store::bf16 ? 2 : 4);

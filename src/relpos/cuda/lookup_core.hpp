@@ -331,7 +331,12 @@ RELPOS_HOST_DEVICE RELPOS_INLINE void load_table_part(const KernelParams& p, flo
   const std::int32_t features = p.features;
   const std::int32_t total = features * channels;
   // Walk the source in its own memory order so the global reads coalesce.
-  if (p.weight_channel_stride <= p.weight_feature_stride) {
+  if (p.weight_channel_stride == 1 && p.weight_feature_stride == channels && channels % 4 == 0 &&
+      reinterpret_cast<std::uintptr_t>(p.weight) % 16 == 0) {
+    // W^T given contiguous (what the backend uploads): 16 bytes per access.
+    for (std::int32_t k = 4 * thread; k < total; k += 4 * threads)
+      store_shared(reinterpret_cast<float4*>(table + k), load_readonly(reinterpret_cast<const float4*>(p.weight + k)));
+  } else if (p.weight_channel_stride <= p.weight_feature_stride) {
     for (std::int32_t k = thread; k < total; k += threads) {
       const std::int32_t f = k / channels;
       const std::int32_t c = k - f * channels;
@@ -385,15 +390,24 @@ RELPOS_HOST_DEVICE RELPOS_INLINE void pair_sum(const KernelParams& p, const floa
 
 struct Tile {
   std::int64_t row;    ///< b * N + i
+  std::int64_t base;   ///< b * N: the first token of this batch element
   std::int64_t j0;     ///< first column
   std::int32_t count;  ///< columns in this tile
 };
 
+/// a / b for non-negative a, b: 32-bit division when both fit (a few
+/// instructions instead of a 64-bit division's many; the common case).
+RELPOS_HOST_DEVICE RELPOS_INLINE std::int64_t quotient(std::int64_t a, std::int64_t b) {
+  if (((a | b) >> 32) == 0) return static_cast<std::uint32_t>(a) / static_cast<std::uint32_t>(b);
+  return a / b;
+}
+
 RELPOS_HOST_DEVICE RELPOS_INLINE Tile tile_at(const KernelParams& p, std::int64_t tile) {
-  const std::int64_t row = tile / p.tiles_per_row;
+  const std::int64_t row = quotient(tile, p.tiles_per_row);
   const std::int64_t j0 = (tile - row * p.tiles_per_row) * p.tile_pairs;
+  const std::int64_t base = quotient(row, p.tokens) * p.tokens;
   const std::int64_t left = p.tokens - j0;
-  return Tile{row, j0, static_cast<std::int32_t>(left < p.tile_pairs ? left : p.tile_pairs)};
+  return Tile{row, base, j0, static_cast<std::int32_t>(left < p.tile_pairs ? left : p.tile_pairs)};
 }
 
 RELPOS_HOST_DEVICE RELPOS_INLINE TokenIds token_ids(const KernelParams& p, std::int64_t t) {
@@ -406,9 +420,8 @@ template <class Index>
 RELPOS_HOST_DEVICE RELPOS_INLINE void bins_phase(const KernelParams& p, const Tile& tile, int thread,
                                                  HotRows<Index>* rows) {
   if (thread >= tile.count) return;
-  const std::int64_t base = tile.row - tile.row % p.tokens;  // b * N
   const TokenIds row_ids = token_ids(p, tile.row);
-  const TokenIds col_ids = token_ids(p, base + tile.j0 + thread);
+  const TokenIds col_ids = token_ids(p, tile.base + tile.j0 + thread);
   const HotColumns h = hot_columns(p.bins, pair_bins(p.bins, row_ids, col_ids));
   store_shared(rows + thread, HotRows<Index>{static_cast<Index>(h.residue), static_cast<Index>(h.token),
                                              static_cast<Index>(h.entity < 0 ? p.features : h.entity),

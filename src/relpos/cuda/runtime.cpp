@@ -2,6 +2,9 @@
 
 #include <dlfcn.h>
 
+#include <map>
+#include <mutex>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -60,20 +63,10 @@ std::string runtime_error_text(cudaError_t status) {
   return text;
 }
 
-}  // namespace
-
-DeviceState probe_device() {
-  int count = 0;
-  if (const cudaError_t e = cudaGetDeviceCount(&count); e != cudaSuccess) {
-    cudaGetLastError();  // clear the non-sticky error
-    return {false, no_device(runtime_error_text(e))};
-  }
-  if (count == 0) return {false, no_device("no CUDA device visible")};
-  int device = 0;
+DeviceState describe_device(int device) {
   cudaDeviceProp prop{};
   int driver = 0;
   int runtime = 0;
-  if (const cudaError_t e = cudaGetDevice(&device); e != cudaSuccess) return {false, no_device(runtime_error_text(e))};
   if (const cudaError_t e = cudaGetDeviceProperties(&prop, device); e != cudaSuccess)
     return {false, no_device(runtime_error_text(e))};
   cudaDriverGetVersion(&driver);
@@ -88,6 +81,32 @@ DeviceState probe_device() {
                                cudaGetErrorString(e))};
   }
   return {true, description};
+}
+
+}  // namespace
+
+DeviceState probe_device() {
+  // A process's devices do not come and go: ask the runtime once per device
+  // (cudaGetDeviceProperties is slow, and run() asks before every launch).
+  static std::mutex mutex;
+  static std::optional<DeviceState> none;
+  static std::map<int, DeviceState> known;
+  std::lock_guard lock(mutex);
+  if (none) return *none;
+  int count = 0;
+  if (const cudaError_t e = cudaGetDeviceCount(&count); e != cudaSuccess) {
+    cudaGetLastError();  // clear the non-sticky error
+    none = DeviceState{false, no_device(runtime_error_text(e))};
+    return *none;
+  }
+  if (count == 0) {
+    none = DeviceState{false, no_device("no CUDA device visible")};
+    return *none;
+  }
+  int current = 0;
+  if (const cudaError_t e = cudaGetDevice(&current); e != cudaSuccess) return {false, no_device(runtime_error_text(e))};
+  if (auto it = known.find(current); it != known.end()) return it->second;
+  return known.emplace(current, describe_device(current)).first->second;
 }
 
 void require_device() {
