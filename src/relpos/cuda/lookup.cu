@@ -70,7 +70,10 @@ bool valid(const DeviceLookupProblem& problem) {
   const Config& config = problem.config;
   if (config.r_max < 0 || config.s_max < 0 || config.r_max > kMaxClip || config.s_max > kMaxClip) return false;
   if (config.c_z <= 0 || config.c_z > kMaxChannels) return false;
-  if (problem.batch < 0 || problem.tokens < 0) return false;
+  if (problem.batch < 0 || problem.tokens < 0 || problem.tokens > (std::int64_t{1} << 24)) return false;
+  // The output's byte count must fit int64 (elements() and every offset are int64).
+  const __int128 bytes = static_cast<__int128>(problem.batch) * problem.tokens * problem.tokens * config.c_z * 4;
+  if (bytes > static_cast<__int128>(INT64_MAX)) return false;
   if (problem.elements() == 0) return true;
   const DeviceTokenIds& ids = problem.ids;
   return ids.asym_id && ids.residue_index && ids.entity_id && ids.sym_id && ids.token_index &&
