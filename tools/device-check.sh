@@ -190,14 +190,16 @@ has_subcommand() { [ -x "$relpos" ] && timeout 20 "$relpos" --help 2>/dev/null |
 if has_subcommand bench; then
   rm -f "$out/bench-cuda.json"
   step "relpos bench --backend cuda" 200 "$relpos" bench --backend cuda --n 1024,2048,4096 \
-    --modes fp32,bf16,accumulate --json "$out/bench-cuda.json"
+    --modes fp32,bf16,accumulate --json "$out/bench-cuda.json" ||
+    { echo "relpos bench --help, for the record:"; timeout 20 "$relpos" bench --help; } >> "$log" 2>&1
 else
   note "relpos bench" "this relpos has no bench subcommand"
 fi
 
 # ---- property budget -----------------------------------------------------------------
 if has_subcommand prove; then
-  step "relpos prove --backend cuda --cases 2000" 120 "$relpos" prove --backend cuda --cases 2000
+  step "relpos prove --backend cuda --cases 2000" 120 "$relpos" prove --backend cuda --cases 2000 ||
+    { echo "relpos prove --help, for the record:"; timeout 20 "$relpos" prove --help; } >> "$log" 2>&1
 else
   note "relpos prove" "this relpos has no prove subcommand"
 fi

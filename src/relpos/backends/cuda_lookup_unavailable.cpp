@@ -1,8 +1,7 @@
-// Linked instead of the CUDA backend and device arena when the build has no CUDA compiler.
+// Linked instead of the CUDA backend when the build has no CUDA compiler.
 #include <fmt/format.h>
 
 #include "relpos/backends/cuda_lookup.hpp"
-#include "relpos/bench/arena.hpp"
 #include "relpos/errors.hpp"
 
 namespace relpos {
@@ -27,11 +26,3 @@ class CudaNotCompiled final : public Backend {
 std::unique_ptr<Backend> make_cuda_lookup_backend(const BackendOptions&) { return std::make_unique<CudaNotCompiled>(); }
 
 }  // namespace relpos
-
-namespace relpos::bench {
-
-std::unique_ptr<Arena> make_device_arena() {
-  throw RuntimeFailure("cuda: device benchmark arena not available: this build of relpos has no CUDA backend (not compiled)");
-}
-
-}  // namespace relpos::bench
