@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include <xsimd/xsimd.hpp>
+#include <xtensor/xview.hpp>
 
 #include "relpos/backend.hpp"
 #include "relpos/compare.hpp"
@@ -162,6 +163,34 @@ TEST(CpuLookup, StreamingStoresOnAlignedOutputAreExact) {
   cpu->run(problem, PairOutput::write_bf16(bf16.data(), 1, layout.tokens(), config.c_z));
   for (std::size_t k = 0; k < count; ++k)
     ASSERT_EQ(bf16[k], bf16_round(reference.data()[k])) << "element " << k;
+}
+
+}  // namespace
+}  // namespace relpos
+
+namespace relpos {
+namespace {
+
+TEST(PairOutput, WritesIntoAViewOfOneBatchElement) {
+  const Config config{3, 1, 5};
+  const Layout layout = testing::batch_of_three();
+  const Weights weights = protenix_synthetic_weights(config, 2);
+  const auto whole = compute_fp32(*make_backend("onehot"), Problem{config, layout, weights});
+  const Layout second = layout.element(1);
+  xt::xtensor<float, 4> z = xt::zeros<float>(whole.shape());
+  auto slot = xt::view(z, xt::range(1, 2), xt::all(), xt::all(), xt::all());
+  make_backend("cpu")->run(Problem{config, second, weights}, PairOutput::of(OutputMode::write_fp32, slot));
+  const xt::xtensor<float, 4> written = slot;
+  const xt::xtensor<float, 4> expected = xt::view(whole, xt::range(1, 2), xt::all(), xt::all(), xt::all());
+  EXPECT_EQ(written, expected);
+  const xt::xtensor<float, 3> untouched = xt::view(z, 0, xt::all(), xt::all(), xt::all());
+  EXPECT_TRUE(std::all_of(untouched.begin(), untouched.end(), [](float v) { return v == 0.0f; }));
+}
+
+TEST(PairOutput, RefusesAStridedView) {
+  xt::xtensor<float, 4> z = xt::zeros<float>({1, 4, 4, 6});
+  auto every_other_channel = xt::view(z, xt::all(), xt::all(), xt::all(), xt::range(0, 6, 2));
+  EXPECT_THROW(PairOutput::of(OutputMode::write_fp32, every_other_channel), InputError);
 }
 
 }  // namespace

@@ -8,5 +8,6 @@ void register_compute(CLI::App& root, Commands& commands);
 void register_verify(CLI::App& root, Commands& commands);
 void register_check(CLI::App& root, Commands& commands);
 void register_backends(CLI::App& root, Commands& commands);
+void register_fixtures(CLI::App& root, Commands& commands);
 
 }  // namespace relpos::cli

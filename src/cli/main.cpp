@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   cli::register_verify(app, commands);
   cli::register_check(app, commands);
   cli::register_backends(app, commands);
+  cli::register_fixtures(app, commands);
 
   try {
     app.parse(argc, argv);

@@ -22,6 +22,16 @@ OutputMode parse_output_mode(std::string_view name) {
   throw InputError(fmt::format("unknown output mode '{}' (expected fp32, bf16 or accumulate)", name));
 }
 
+namespace detail {
+void throw_not_contiguous(const std::string& shape, const std::string& strides) {
+  throw InputError(fmt::format("pair tensor of shape [{}] and strides [{}] is not a contiguous [B, N, N, c_z] tensor",
+                               shape, strides));
+}
+void throw_not_four_dimensional(std::size_t dimension) {
+  throw InputError(fmt::format("pair tensor has {} dimensions; expected 4: [B, N, N, c_z]", dimension));
+}
+}  // namespace detail
+
 namespace {
 PairOutput make(OutputMode mode, void* data, std::int64_t batch, std::int64_t tokens, std::int64_t channels,
                 MemorySpace space) {

@@ -3,7 +3,9 @@
 // Backends never allocate anything N x N themselves.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <xtensor/xtensor.hpp>
 
@@ -49,6 +51,43 @@ struct PairOutput {
   static PairOutput write(xt::xtensor<float, 4>& out);
   static PairOutput write_bf16(xt::xtensor<bf16_bits, 4>& out);
   static PairOutput accumulate(xt::xtensor<float, 4>& out);
+
+  /// Any xtensor expression with memory: a container, or a view of one (e.g.
+  /// xt::view(z, xt::range(b, b + 1), xt::all(), xt::all(), xt::all())). It
+  /// must be 4-D [B, N, N, c_z] and row-major contiguous; throws InputError otherwise.
+  template <class Tensor>
+  static PairOutput of(OutputMode mode, Tensor&& out);
 };
+
+namespace detail {
+[[noreturn]] void throw_not_contiguous(const std::string& shape, const std::string& strides);
+[[noreturn]] void throw_not_four_dimensional(std::size_t dimension);
+}  // namespace detail
+
+template <class Tensor>
+PairOutput PairOutput::of(OutputMode mode, Tensor&& out) {
+  const auto& shape = out.shape();
+  if (shape.size() != 4) detail::throw_not_four_dimensional(shape.size());
+  const auto& strides = out.strides();
+  std::ptrdiff_t expected = 1;
+  bool contiguous = true;
+  for (std::size_t d = 4; d-- > 0;) {
+    if (shape[d] > 1 && static_cast<std::ptrdiff_t>(strides[d]) != expected) contiguous = false;
+    expected *= static_cast<std::ptrdiff_t>(shape[d]);
+  }
+  if (!contiguous || shape[1] != shape[2]) {
+    std::string shape_text, stride_text;
+    for (std::size_t d = 0; d < 4; ++d) {
+      shape_text += (d ? "," : "") + std::to_string(shape[d]);
+      stride_text += (d ? "," : "") + std::to_string(strides[d]);
+    }
+    detail::throw_not_contiguous(shape_text, stride_text);
+  }
+  using Value = std::remove_cv_t<std::remove_pointer_t<decltype(out.data())>>;
+  static_assert(std::is_same_v<Value, float> || std::is_same_v<Value, bf16_bits>, "float or bf16_bits storage");
+  return PairOutput{mode, MemorySpace::host, static_cast<void*>(out.data() + out.data_offset()),
+                    static_cast<std::int64_t>(shape[0]), static_cast<std::int64_t>(shape[1]),
+                    static_cast<std::int64_t>(shape[3])};
+}
 
 }  // namespace relpos
