@@ -11,9 +11,13 @@ if(NOT RELPOS_CUDA STREQUAL "OFF")
       # Machine code for Ampere and Hopper, plus PTX so newer GPUs can JIT it.
       set(CMAKE_CUDA_ARCHITECTURES 80-real 90-real 90-virtual)
     endif()
-    set(CMAKE_CUDA_STANDARD 20)
-    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
     enable_language(CUDA)
+    # Targets compile their .cu files in C++20 (CMAKE_CXX_STANDARD carries over
+    # to CUDA), and CMake 3.25 knows no CUDA20 flag for nvcc: nvcc 12+ takes -std=c++20.
+    if(NOT CMAKE_CUDA20_STANDARD_COMPILE_OPTION)
+      set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+      set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+    endif()
     find_package(CUDAToolkit REQUIRED)
     set(RELPOS_HAVE_CUDA ON)
     message(STATUS "relpos: CUDA backend enabled (${CMAKE_CUDA_COMPILER}, architectures ${CMAKE_CUDA_ARCHITECTURES})")

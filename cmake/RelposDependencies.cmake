@@ -6,6 +6,10 @@ find_package(xtensor REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(fmt REQUIRED)
+if(RELPOS_STATIC_DEPS)
+  set(OPENSSL_USE_STATIC_LIBS TRUE)
+endif()
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)  # SHA-256 of fixture and weight files
 add_library(relpos_fmt INTERFACE)
 if(RELPOS_STATIC_DEPS)
   target_link_libraries(relpos_fmt INTERFACE fmt::fmt-header-only)
@@ -17,6 +21,8 @@ if(RELPOS_STATIC_DEPS)
   set(HDF5_USE_STATIC_LIBRARIES ON)
 endif()
 find_package(HDF5 REQUIRED COMPONENTS C CXX)
+# The property harness (a library, not only tests) generates cases with RapidCheck.
+find_package(rapidcheck REQUIRED)
 
 add_library(relpos_openblas INTERFACE)
 target_include_directories(relpos_openblas SYSTEM INTERFACE ${OpenBLAS_INCLUDE_DIRS})
@@ -34,5 +40,4 @@ target_link_libraries(relpos_hdf5 INTERFACE ${HDF5_CXX_LIBRARIES} ${HDF5_LIBRARI
 
 if(RELPOS_BUILD_TESTS)
   find_package(GTest REQUIRED)
-  find_package(rapidcheck REQUIRED)
 endif()

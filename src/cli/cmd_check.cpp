@@ -3,24 +3,54 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/property_runs.hpp"
 #include "cli/verification.hpp"
 #include "relpos/errors.hpp"
+#include "relpos/harness/prove.hpp"
 
 namespace relpos::cli {
 namespace {
 
+/// The property budget of `relpos check`: small enough to keep `tools/run check` quick.
+constexpr int kCheckCases = 60;
+
 struct CheckArgs {
   std::string fixtures;
   BackendOptions options;
+  SuiteArgs suite;
 };
+
+// Every available backend through the property suite; prints a report per backend.
+bool check_properties(const CheckArgs& args) {
+  harness::ProveOptions options = suite_options(args.suite, kCheckCases);
+  std::printf("\n== properties: %d cases per property, seed %#llx, %zu saved case(s) replayed first\n", options.cases,
+              static_cast<unsigned long long>(options.seed), options.regressions.size());
+  bool passed = true;
+  harness::Coverage coverage;
+  for (const std::string& name : select_backends({})) {
+    const harness::Report report = harness::prove(harness::backend_implementation(name, args.options), options);
+    std::printf("%s", report.text().c_str());
+    std::fflush(stdout);
+    passed = passed && report.passed();
+    if (coverage.cases() == 0) coverage = report.coverage;  // every backend sees the same cases
+  }
+  std::printf("%s", coverage.table().c_str());
+  if (!coverage.complete()) {
+    std::printf("coverage: INCOMPLETE at this budget (%zu labels never hit); raise --cases\n", coverage.missing().size());
+    passed = false;
+  }
+  return passed;
+}
 
 }  // namespace
 
 void register_check(CLI::App& root, Commands& commands) {
   auto args = std::make_shared<CheckArgs>();
-  CLI::App* app = root.add_subcommand("check", "The CI gate: every fixture with every available backend");
+  CLI::App* app = root.add_subcommand(
+      "check", "The CI gate: every fixture with every available backend, then the property suite on each backend");
   app->add_option("--fixtures", args->fixtures, "fixture directory (default: the source tree's fixtures/)");
   add_backend_options(*app, args->options);
+  add_suite_options(*app, args->suite, kCheckCases, false);
   commands.push_back({app, [args] {
                         const std::filesystem::path directory =
                             args->fixtures.empty() ? default_fixture_dir() : std::filesystem::path(args->fixtures);
@@ -29,8 +59,13 @@ void register_check(CLI::App& root, Commands& commands) {
                         std::printf("== fixtures: %zu file(s) under %s\n", files.size(), directory.string().c_str());
                         const VerificationOutcome outcome =
                             verify_files(files, select_backends({}), args->options, std::nullopt);
-                        const int code = outcome.exit_code();
-                        std::printf("\ncheck: %s\n", code == kExitOk ? "PASS" : "FAIL");
+                        const int fixture_code = outcome.exit_code();
+                        const bool properties_passed = check_properties(*args);
+                        const int code = fixture_code != kExitOk ? fixture_code
+                                         : properties_passed     ? kExitOk
+                                                                 : kExitMismatch;
+                        std::printf("\ncheck: %s (fixtures: %s, properties: %s)\n", code == kExitOk ? "PASS" : "FAIL",
+                                    fixture_code == kExitOk ? "pass" : "FAIL", properties_passed ? "pass" : "FAIL");
                         return code;
                       }});
 }

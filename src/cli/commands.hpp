@@ -10,5 +10,8 @@ void register_check(CLI::App& root, Commands& commands);
 void register_backends(CLI::App& root, Commands& commands);
 void register_bench(CLI::App& root, Commands& commands);
 void register_memory(CLI::App& root, Commands& commands);
+void register_prove(CLI::App& root, Commands& commands);
+void register_mutants(CLI::App& root, Commands& commands);
+void register_fixtures(CLI::App& root, Commands& commands);
 
 }  // namespace relpos::cli

@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
   cli::register_backends(app, commands);
   cli::register_bench(app, commands);
   cli::register_memory(app, commands);
+  cli::register_prove(app, commands);
+  cli::register_mutants(app, commands);
+  cli::register_fixtures(app, commands);
 
   try {
     app.parse(argc, argv);

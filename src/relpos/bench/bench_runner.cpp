@@ -323,8 +323,9 @@ BenchReport run_bench(const BenchPlan& plan, const std::function<void(const std:
           record.bytes_moved = rmw ? 2 * bytes : bytes;
           record.gbps = static_cast<double>(record.bytes_moved) / (record.median_ms * 1e-3) / 1e9;
           const bool device = arena.space() == MemorySpace::device;
+          // The device arena's limits are its own (its describe() names them).
           record.limit_kind = rmw ? (device ? "device read-modify-write" : "read-modify-write loop")
-                                  : (device ? "device memset" : "memset");
+                                  : (device ? "device write" : "memset");
           record.limit_ms = median(samples.limit) * 1e3;
           record.limit_min_ms = *std::min_element(samples.limit.begin(), samples.limit.end()) * 1e3;
           record.limit_max_ms = *std::max_element(samples.limit.begin(), samples.limit.end()) * 1e3;

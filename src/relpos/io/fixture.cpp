@@ -8,6 +8,7 @@
 
 #include "relpos/bf16.hpp"
 #include "relpos/errors.hpp"
+#include "relpos/io/class_map.hpp"
 #include "relpos/io/hdf5_file.hpp"
 #include "relpos/version.hpp"
 
@@ -114,25 +115,65 @@ std::vector<std::size_t> expected_shape(const Layout& layout, const Config& conf
   return {n, n, c};
 }
 
+void check_bf16(const io::Hdf5Reader& file, const std::string& name, const std::vector<float>& values) {
+  const auto bad = std::find_if(values.begin(), values.end(), [](float v) {
+    return !std::isnan(v) && float_bits(v) != float_bits(round_to_bf16(v));
+  });
+  if (bad != values.end())
+    file.fail(name, fmt::format("precision is bf16 but element {} = {:.9g} is not a bf16 value", bad - values.begin(),
+                                *bad));
+}
+
+constexpr const char* kExpectedGroup = "/expected";
+constexpr const char* kEncodingAttribute = "encoding";
+
+// The encoding the file declares; "full" when /expected has no encoding attribute.
+OutputEncoding stored_encoding(const io::Hdf5Reader& file) {
+  const std::string declared = file.object_string_attribute(kExpectedGroup, kEncodingAttribute);
+  if (declared.empty()) return OutputEncoding::full;
+  try {
+    return parse_output_encoding(declared);
+  } catch (const InputError& e) {
+    file.fail(std::string(kExpectedGroup) + "/@" + kEncodingAttribute, e.what());
+  }
+}
+
+bool has_expected(const io::Hdf5Reader& file) {
+  return file.has_dataset("/expected/output") || stored_encoding(file) == OutputEncoding::class_map;
+}
+
 xt::xtensor<float, 4> read_expected(const io::Hdf5Reader& file, const Layout& layout, const Config& config,
                                     Precision precision) {
-  const std::string name = "/expected/output";
-  io::FloatData data = file.read_float32(name);
-  const std::vector<std::size_t> want = expected_shape(layout, config);
-  if (data.shape != want)
-    file.fail(name, fmt::format("shape {} but the inputs and c_z need {}", shape_text(data.shape), shape_text(want)));
-  if (precision == Precision::bf16) {
-    const auto bad = std::find_if(data.values.begin(), data.values.end(), [](float v) {
-      return !std::isnan(v) && float_bits(v) != float_bits(round_to_bf16(v));
-    });
-    if (bad != data.values.end())
-      file.fail(name, fmt::format("precision is bf16 but element {} = {:.9g} is not a bf16 value",
-                                  bad - data.values.begin(), *bad));
-  }
   xt::xtensor<float, 4> expected(std::array<std::size_t, 4>{static_cast<std::size_t>(layout.batch()),
                                                             static_cast<std::size_t>(layout.tokens()),
                                                             static_cast<std::size_t>(layout.tokens()),
                                                             static_cast<std::size_t>(config.c_z)});
+  const std::vector<std::size_t> want = expected_shape(layout, config);
+  if (stored_encoding(file) == OutputEncoding::class_map) {
+    if (file.has_dataset("/expected/output"))
+      file.fail("/expected/output", "present although /expected declares encoding 'class-map' (ambiguous)");
+    const std::string classes_name = "/expected/classes", rows_name = "/expected/rows";
+    io::IntegerData classes = file.read_integers(classes_name);
+    const std::vector<std::size_t> want_classes(want.begin(), want.end() - 1);
+    if (classes.shape != want_classes)
+      file.fail(classes_name, fmt::format("shape {} but the inputs need {}", shape_text(classes.shape),
+                                          shape_text(want_classes)));
+    io::FloatData rows = file.read_float32(rows_name);
+    if (rows.shape.size() != 2 || static_cast<std::int64_t>(rows.shape[1]) != config.c_z)
+      file.fail(rows_name, fmt::format("expected shape [K, c_z = {}], found {}", config.c_z, shape_text(rows.shape)));
+    if (precision == Precision::bf16) check_bf16(file, rows_name, rows.values);
+    const std::int64_t bad = io::decode_class_map(classes.values, rows.values, static_cast<std::size_t>(config.c_z),
+                                                  {expected.data(), expected.size()});
+    if (bad >= 0)
+      file.fail(classes_name, fmt::format("element {} = {} is not a row of /expected/rows (K = {})", bad,
+                                          classes.values[static_cast<std::size_t>(bad)], rows.shape[0]));
+    return expected;
+  }
+  const std::string name = "/expected/output";
+  io::FloatData data = file.read_float32(name);
+  if (data.shape != want)
+    file.fail(name, fmt::format("shape {} but the inputs and c_z need {}", shape_text(data.shape), shape_text(want)));
+  if (precision == Precision::bf16) check_bf16(file, name, data.values);
   std::copy(data.values.begin(), data.values.end(), expected.begin());
   return expected;
 }
@@ -145,8 +186,10 @@ Fixture read_fixture(const std::filesystem::path& path, const ReadOptions& optio
   fixture.meta = read_metadata(file);
   fixture.layout = read_layout(file);
   fixture.weights = read_weights(file, fixture.meta.config);
-  if (options.require_expected || file.has_dataset("/expected/output"))
+  if (options.require_expected || has_expected(file)) {
+    fixture.encoding = stored_encoding(file);
     fixture.expected = read_expected(file, fixture.layout, fixture.meta.config, fixture.meta.precision);
+  }
   return fixture;
 }
 
@@ -200,12 +243,30 @@ void write_fixture(const std::filesystem::path& path, const Fixture& fixture, co
     file.create_group("/weights");
     file.write_float32("/weights/linear_no_bias", {fixture.weights.shape(0), fixture.weights.shape(1)},
                        fixture.weights.data());
-    if (fixture.expected) {
-      file.create_group("/expected");
+    if (fixture.expected && fixture.encoding == OutputEncoding::class_map) {
+      const std::vector<std::size_t> shape = expected_shape(layout, meta.config);
+      const io::ClassMap map = io::encode_class_map({fixture.expected->data(), fixture.expected->size()},
+                                                    static_cast<std::size_t>(meta.config.c_z));
+      file.create_group(kExpectedGroup);
+      file.object_string_attribute(kExpectedGroup, kEncodingAttribute, std::string(to_string(fixture.encoding)));
+      file.write_int32("/expected/classes", {shape.begin(), shape.end() - 1}, map.classes.data());
+      file.write_float32("/expected/rows", {map.row_count(), map.channels}, map.rows.data());
+    } else if (fixture.expected) {
+      file.create_group(kExpectedGroup);
       file.write_float32("/expected/output", expected_shape(layout, meta.config), fixture.expected->data());
     }
     file.close();
   });
+}
+
+std::string_view to_string(OutputEncoding encoding) {
+  return encoding == OutputEncoding::class_map ? "class-map" : "full";
+}
+
+OutputEncoding parse_output_encoding(std::string_view name) {
+  if (name == "full") return OutputEncoding::full;
+  if (name == "class-map") return OutputEncoding::class_map;
+  throw InputError(fmt::format("unknown output encoding '{}' (expected full or class-map)", name));
 }
 
 std::string generator_string() { return fmt::format("relpos {}", kVersion); }

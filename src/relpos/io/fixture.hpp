@@ -28,12 +28,23 @@ struct FixtureMetadata {
   std::string generator;      ///< program and version that wrote the file
 };
 
+/// How /expected is stored (docs/fixtures.md): `full` = /expected/output;
+/// `class_map` = /expected/classes [B,] N, N (int) + /expected/rows [K, c_z]
+/// (float32) with attribute encoding = "class-map" on the /expected group,
+/// output[..., i, j, :] = rows[classes[..., i, j], :]. Readers expand it.
+enum class OutputEncoding { full, class_map };
+std::string_view to_string(OutputEncoding encoding);
+/// "full" or "class-map"; throws InputError otherwise.
+OutputEncoding parse_output_encoding(std::string_view name);
+
 struct Fixture {
   FixtureMetadata meta;
   Layout layout;
   Weights weights;
   /// [B, N, N, c_z] (B = 1 for an unbatched file); absent in an input-only file.
   std::optional<xt::xtensor<float, 4>> expected;
+  /// As read from the file; write_fixture stores `expected` this way.
+  OutputEncoding encoding = OutputEncoding::full;
 
   Problem problem() const { return Problem{meta.config, layout, weights}; }
 };

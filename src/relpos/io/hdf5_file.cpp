@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <fstream>
 
 #include <H5Cpp.h>
@@ -188,6 +189,47 @@ FloatData Hdf5Reader::read_float32(const std::string& name) const {
   } catch (const H5::Exception& e) {
     fail(name, "cannot be read (" + e.getDetailMsg() + ")");
   }
+}
+
+FloatData Hdf5Reader::read_float_exact(const std::string& name, std::string* stored_type) const {
+  if (!has_dataset(name)) fail(name, "missing dataset");
+  try {
+    H5::DataSet dataset = file_->openDataSet(name);
+    const H5::DataType type = dataset.getDataType();
+    if (type.getClass() != H5T_FLOAT) fail(name, fmt::format("expected a floating-point dataset, found {}", type_text(type)));
+    if (stored_type != nullptr) *stored_type = type_text(type);
+    size_t sign_position = 0, exponent_position = 0, exponent_bits = 0, mantissa_position = 0, mantissa_bits = 0;
+    H5Tget_fields(type.getId(), &sign_position, &exponent_position, &exponent_bits, &mantissa_position, &mantissa_bits);
+    FloatData data;
+    data.shape = extent(dataset.getSpace());
+    data.values.resize(count(data.shape));
+    if (exponent_bits <= 8 && mantissa_bits <= 23) {  // float32 or narrower: widening is exact
+      if (!data.values.empty()) dataset.read(data.values.data(), H5::PredType::NATIVE_FLOAT);
+      return data;
+    }
+    std::vector<double> wide(data.values.size());
+    if (!wide.empty()) dataset.read(wide.data(), H5::PredType::NATIVE_DOUBLE);
+    for (std::size_t k = 0; k < wide.size(); ++k) {
+      data.values[k] = static_cast<float>(wide[k]);
+      if (!std::isnan(wide[k]) && static_cast<double>(data.values[k]) != wide[k])
+        fail(name, fmt::format("{} element {} = {:.17g} is not exactly a float32 value (refusing to round)",
+                               type_text(type), k, wide[k]));
+    }
+    return data;
+  } catch (const H5::Exception& e) {
+    fail(name, "cannot be read (" + e.getDetailMsg() + ")");
+  }
+}
+
+std::vector<std::string> Hdf5Reader::dataset_names() const {
+  std::vector<std::string> names;
+  const auto visit = [](hid_t, const char* name, const H5O_info_t* info, void* data) -> herr_t {
+    if (info->type == H5O_TYPE_DATASET) static_cast<std::vector<std::string>*>(data)->push_back(std::string("/") + name);
+    return 0;
+  };
+  H5Ovisit(file_->getId(), H5_INDEX_NAME, H5_ITER_INC, visit, &names);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 std::string Hdf5Reader::object_string_attribute(const std::string& object, const std::string& name) const {

@@ -46,6 +46,12 @@ class Hdf5Reader {
   IntegerData read_integers(const std::string& name) const;
   /// float32 only: other float widths are refused rather than rounded.
   FloatData read_float32(const std::string& name) const;
+  /// A floating dataset as float32 without rounding: float32 as is, narrower
+  /// floats (float16) widened exactly, float64 only when every value is a
+  /// float32 value. `stored_type` receives the file's type ("float16", ...).
+  FloatData read_float_exact(const std::string& name, std::string* stored_type = nullptr) const;
+  /// Paths of every dataset in the file ("/a/b"), sorted.
+  std::vector<std::string> dataset_names() const;
   /// String attribute on a dataset or group (empty when absent).
   std::string object_string_attribute(const std::string& object, const std::string& name) const;
 

@@ -1,0 +1,38 @@
+#pragma once
+// What prove, mutants and check share: the suite's command-line options and
+// where saved regression cases live.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "relpos/harness/prove_options.hpp"
+
+namespace relpos::cli {
+
+/// The flags as given (empty / unset: not given).
+struct SuiteArgs {
+  std::optional<int> cases;
+  std::string seed;  ///< decimal or 0x-hex
+  std::optional<int> max_size;
+  std::vector<std::string> properties;
+  std::string policy;
+  bool no_shrink = false;
+  std::string regressions;  ///< directory, or "none"
+};
+
+/// --cases, --seed, --max-size, --no-shrink (and, when `selection`, --property,
+/// --policy, --regressions) bound to `args`.
+void add_suite_options(CLI::App& app, SuiteArgs& args, int default_cases, bool selection = true);
+
+/// ProveOptions: `default_cases`, then RC_PARAMS and the shard variables, then the flags.
+/// Loads the saved regression cases unless --regressions none.
+harness::ProveOptions suite_options(const SuiteArgs& args, int default_cases);
+
+/// tests/regressions of the source tree: $RELPOS_REGRESSIONS, else
+/// <dir of relpos>/../tests/regressions, else ./tests/regressions.
+std::filesystem::path default_regression_dir();
+
+}  // namespace relpos::cli

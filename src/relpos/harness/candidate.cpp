@@ -1,0 +1,168 @@
+#include "relpos/harness/candidate.hpp"
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "relpos/errors.hpp"
+#include "relpos/harness/candidate_process.hpp"
+#include "relpos/harness/properties.hpp"
+#include "relpos/io/fixture.hpp"
+
+namespace relpos::harness {
+namespace {
+
+constexpr int kFailuresBeforeGivingUp = 3;
+
+std::filesystem::path make_work_directory() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern = fmt::format("{}/relpos-candidate-XXXXXX", tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
+  if (mkdtemp(pattern.data()) == nullptr)
+    throw RuntimeFailure(fmt::format("candidate: cannot create a work directory {}", pattern));
+  return pattern;
+}
+
+// Everything one candidate needs across cases: the process (restarted after
+// a crash), the work directory, the case counter.
+class Session {
+ public:
+  explicit Session(CandidateOptions options) : options_(std::move(options)) {
+    if (options_.command.empty()) throw InputError("--candidate-cmd: the command is empty");
+    if (options_.timeout_seconds <= 0)
+      throw InputError(fmt::format("candidate timeout must be positive, not {}", options_.timeout_seconds));
+    owns_directory_ = options_.work_directory.empty();
+    directory_ = owns_directory_ ? make_work_directory() : options_.work_directory;
+    std::filesystem::create_directories(directory_);
+    const std::string text = directory_.string();
+    if (std::any_of(text.begin(), text.end(), [](unsigned char ch) { return std::isspace(ch); }))
+      throw InputError(fmt::format("candidate work directory '{}' contains whitespace, which the line protocol "
+                                   "cannot carry",
+                                   text));
+    stderr_log_ = directory_ / "candidate-stderr.log";
+  }
+
+  ~Session() {
+    process_.reset();
+    if (owns_directory_ && !options_.keep_files) {
+      std::error_code ignored;
+      std::filesystem::remove_all(directory_, ignored);
+    }
+  }
+
+  void run(const Problem& problem, const PairOutput& out) {
+    if (out.mode == OutputMode::accumulate) throw InputError("the candidate protocol has no accumulate mode");
+    const Precision precision = out.mode == OutputMode::write_bf16 ? Precision::bf16 : Precision::fp32;
+    // Shrinking often retries the same problem (only a transform field changed):
+    // answer from the last result instead of another round trip.
+    if (last_ && last_->mode == out.mode && last_->config == problem.config && last_->layout == problem.layout &&
+        last_->weights == problem.weights) {
+      write(last_->output, precision, out);
+      return;
+    }
+    Fixture fixture;
+    fixture.meta.config = problem.config;
+    fixture.meta.precision = precision;
+    fixture.meta.policy = options_.exact_order ? Policy::bitwise() : Policy::bound(6);
+    fixture.meta.source = "relpos prove: generated case";
+    fixture.meta.generator = generator_string();
+    fixture.layout = problem.layout;
+    fixture.weights = problem.weights;
+    const int number = ++cases_;
+    const std::filesystem::path input = directory_ / fmt::format("case-{:06}.h5", number);
+    const std::filesystem::path output = directory_ / fmt::format("case-{:06}.out.h5", number);
+    write_fixture(input, fixture, {.overwrite = true, .int32_ids = options_.int32_ids});
+    std::error_code ignored;
+    std::filesystem::remove(output, ignored);
+    const auto cleanup = [&] {
+      if (options_.keep_files) return;
+      std::filesystem::remove(input, ignored);
+      std::filesystem::remove(output, ignored);
+    };
+    try {
+      const std::string answer = ask(fmt::format("{} {}", input.string(), output.string()));
+      if (answer.rfind("error:", 0) == 0) throw CandidateError(fmt::format("the candidate answered '{}'", answer));
+      if (answer != "ok") {
+        process_.reset();  // out of step with the protocol: start afresh for the next case
+        throw CandidateError(fmt::format("malformed answer '{}' (expected 'ok' or 'error: ...'; candidates must "
+                                         "print nothing else on stdout)",
+                                         answer.substr(0, 200)));
+      }
+      xt::xtensor<float, 4> got;
+      try {
+        got = read_expected_output(output, fixture, precision);
+      } catch (const InputError& e) {
+        throw CandidateError(fmt::format("the candidate answered ok but its output is unusable: {}", e.what()));
+      }
+      write(got, precision, out);
+      last_ = Answered{out.mode, problem.config, problem.layout, problem.weights, std::move(got)};
+    } catch (...) {
+      cleanup();
+      throw;
+    }
+    cleanup();
+  }
+
+ private:
+  struct Answered {
+    OutputMode mode;
+    Config config;
+    Layout layout;
+    Weights weights;
+    xt::xtensor<float, 4> output;
+  };
+
+  static void write(const xt::xtensor<float, 4>& got, Precision precision, const PairOutput& out) {
+    if (precision == Precision::bf16)
+      std::transform(got.begin(), got.end(), out.bf16(), [](float v) { return bf16_round(v); });
+    else
+      std::copy(got.begin(), got.end(), out.fp32());
+  }
+
+  std::string ask(const std::string& line) {
+    if (!process_ || !process_->alive()) process_ = std::make_unique<CandidateProcess>(options_.command, stderr_log_);
+    try {
+      std::string answer = process_->request(line, options_.timeout_seconds);
+      ever_answered_ = true;
+      return answer;
+    } catch (const CandidateError& e) {
+      const std::string tail = tail_of_file(stderr_log_, 12);
+      const std::string message = fmt::format("{}{}", e.what(), tail.empty() ? "" : "; its stderr ended with:\n" + tail);
+      // A candidate that has never answered cannot run at all: stop instead of
+      // "shrinking" its start-up failure. Once it has answered, failures are findings.
+      if (!ever_answered_ && ++failures_before_any_answer_ >= kFailuresBeforeGivingUp)
+        throw FatalError(fmt::format("candidate '{}' failed its first {} requests without ever answering: {}",
+                                     options_.command, failures_before_any_answer_, message));
+      throw CandidateError(message);
+    }
+  }
+
+  CandidateOptions options_;
+  std::filesystem::path directory_;
+  std::filesystem::path stderr_log_;
+  bool owns_directory_ = false;
+  std::unique_ptr<CandidateProcess> process_;
+  std::optional<Answered> last_;
+  int cases_ = 0;
+  bool ever_answered_ = false;
+  int failures_before_any_answer_ = 0;
+};
+
+}  // namespace
+
+Implementation candidate_implementation(const CandidateOptions& options) {
+  auto session = std::make_shared<Session>(options);
+  Implementation impl;
+  impl.name = "candidate: " + options.command;
+  impl.run = [session](const Problem& problem, const PairOutput& out) { session->run(problem, out); };
+  impl.exact_order = options.exact_order;
+  impl.modes = OutputModes{.write_fp32 = true, .write_bf16 = options.bf16, .accumulate = false};
+  return impl;
+}
+
+}  // namespace relpos::harness

@@ -1,0 +1,68 @@
+#pragma once
+// One test case of the property suite: a problem (config, layout, weights)
+// plus the concrete parameters the metamorphic properties apply to it. Every
+// field is a plain value, so a case can be printed, saved as JSON and replayed
+// without the generator that produced it.
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include <xtensor/xtensor.hpp>
+
+#include "relpos/config.hpp"
+#include "relpos/layout.hpp"
+#include "relpos/problem.hpp"
+#include "relpos/weights.hpp"
+
+namespace relpos::harness {
+
+/// An injective relabelling of one id field: each (old, new) pair maps every
+/// token whose id is `old` to `new`; ids not listed keep their value.
+using Relabelling = std::vector<std::pair<std::int64_t, std::int64_t>>;
+
+/// What the metamorphic and determinism properties do to a case.
+struct Transform {
+  std::vector<std::int64_t> permutation;  ///< token t of the permuted layout is token permutation[t]
+  std::int64_t residue_shift = 0;         ///< added to every residue_index
+  std::int64_t token_shift = 0;           ///< added to every token_index
+  std::int64_t sym_shift = 0;             ///< added to every sym_id
+  Relabelling asym_relabelling;
+  Relabelling entity_relabelling;
+  std::int64_t chunk_rows = 1;  ///< the chunk size compared with the default one
+  int threads = 1;              ///< the thread count compared with one thread
+  std::uint64_t accumulator_seed = 0;  ///< initial values of the accumulate property
+
+  friend bool operator==(const Transform&, const Transform&) = default;
+};
+
+struct Case {
+  Config config;
+  Layout layout;
+  Weights weights;
+  Transform transform;
+
+  Problem problem() const { return Problem{config, layout, weights}; }
+  /// Tokens over the whole batch: B * N (what "size of a counterexample" means).
+  std::int64_t total_tokens() const { return layout.batch() * layout.tokens(); }
+
+  friend bool operator==(const Case& a, const Case& b);
+};
+
+/// Throws InputError when the transform does not fit the layout (a permutation
+/// of the wrong length or not a permutation, a relabelling that is not
+/// injective, a shift that would overflow int64, chunk_rows < 1, threads < 1).
+void validate(const Case& c);
+
+/// The layout with its tokens reordered: result token t = layout token permutation[t].
+Layout permute_tokens(const Layout& layout, const std::vector<std::int64_t>& permutation);
+/// The [B, N, N, c] tensor of `output` as the permuted layout must produce it.
+xt::xtensor<float, 4> permute_pairs(const xt::xtensor<float, 4>& output, const std::vector<std::int64_t>& permutation);
+/// Every id of `field` plus `shift` (the caller guarantees no overflow: see validate()).
+Layout add_to_field(const Layout& layout, IdField field, std::int64_t shift);
+Layout relabel_field(const Layout& layout, IdField field, const Relabelling& relabelling);
+
+/// The initial tensor of the accumulate property: finite values, some zeros,
+/// reproducible from the seed.
+xt::xtensor<float, 4> initial_accumulator(const Case& c);
+
+}  // namespace relpos::harness

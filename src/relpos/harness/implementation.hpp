@@ -1,0 +1,48 @@
+#pragma once
+// "Any implementation": what the property suite runs. The same signature as
+// relpos::Backend::run — fill a PairOutput (host memory) for a Problem — so a
+// backend, a lambda around a user's kernel, a mutant or an external process
+// all plug in the same way.
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "relpos/backend.hpp"
+
+namespace relpos::harness {
+
+using RunFunction = std::function<void(const Problem&, const PairOutput&)>;
+
+/// Which OutputModes the implementation supports; properties of the others are skipped.
+struct OutputModes {
+  bool write_fp32 = true;
+  bool write_bf16 = true;
+  bool accumulate = true;
+};
+
+struct Implementation {
+  std::string name;
+  RunFunction run;
+  /// True when the four terms are added in the reference's order (held to
+  /// `bitwise`); false for a reordered sum such as a GEMM (held to `bound:6`).
+  bool exact_order = true;
+  OutputModes modes;
+  /// The same implementation with other options: enables the chunk-size and
+  /// thread-count properties. Empty for implementations without such knobs.
+  std::function<RunFunction(const BackendOptions&)> configure;
+  /// Non-empty when it cannot run here, saying why (e.g. "cuda: compiled, no device").
+  std::string unavailable;
+};
+
+/// A callable `void(const Problem&, const PairOutput&)`.
+Implementation implementation(std::string name, RunFunction run, bool exact_order = true);
+
+/// A backend the caller keeps alive (no chunk/thread variants: options unknown).
+Implementation implementation(const Backend& backend);
+
+/// relpos::make_backend(name, options), with chunk/thread variants and its
+/// availability; throws InputError for an unknown name.
+Implementation backend_implementation(std::string_view name, const BackendOptions& options = {});
+
+}  // namespace relpos::harness

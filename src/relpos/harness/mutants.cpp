@@ -1,0 +1,217 @@
+#include "relpos/harness/mutants.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "relpos/bins.hpp"
+
+namespace relpos::harness {
+namespace {
+
+using Columns = std::function<HotColumns(const BinParams&, const TokenIds& row, const TokenIds& col)>;
+
+// How a mutant departs from the faithful lookup (all false / empty: faithful).
+struct Faults {
+  Columns columns = {};                ///< wrong bins; empty: pair_bins()
+  bool reordered_sum = false;          ///< (chain + entity) + token + residue
+  bool batch_element_zero_ids = false; ///< ids of element 0 for every element
+  bool last_chunk_dropped = false;     ///< rows split into 8 chunks of rows / 8, the remainder never written
+  bool bf16_truncated = false;         ///< bf16 by dropping the low 16 bits
+  bool accumulate_overwrites = false;  ///< z = p instead of z += p
+};
+
+void lookup(const Faults& faults, const Problem& problem, const PairOutput& out) {
+  const BinParams params = problem.bins();
+  const std::int64_t n = problem.layout.tokens();
+  const std::int64_t channels = problem.config.c_z;
+  const std::int64_t rows = problem.layout.batch() * n * n;
+  const std::int64_t rows_written = faults.last_chunk_dropped ? rows / 8 * 8 : rows;
+  const Weights& w = problem.weights;
+  for (std::int64_t pair = 0; pair < rows_written; ++pair) {
+    const std::int64_t b = pair / (n * n), i = (pair / n) % n, j = pair % n;
+    const std::int64_t ids_of = faults.batch_element_zero_ids ? 0 : b;
+    const TokenIds row = problem.layout.token(ids_of, i), col = problem.layout.token(ids_of, j);
+    const HotColumns hot = faults.columns ? faults.columns(params, row, col) : hot_columns(params, pair_bins(params, row, col));
+    for (std::int64_t c = 0; c < channels; ++c) {
+      const float residue = w(c, hot.residue), token = w(c, hot.token), chain = w(c, hot.chain);
+      const float entity = hot.entity >= 0 ? w(c, hot.entity) : 0.0f;
+      float p = 0;
+      if (faults.reordered_sum) {
+        p = hot.entity >= 0 ? chain + entity : chain;
+        p = p + token;
+        p = p + residue;
+      } else {
+        p = residue + token;
+        if (hot.entity >= 0) p = p + entity;
+        p = p + chain;
+      }
+      const std::int64_t k = pair * channels + c;
+      switch (out.mode) {
+        case OutputMode::write_fp32: out.fp32()[k] = p; break;
+        case OutputMode::write_bf16:
+          out.bf16()[k] = faults.bf16_truncated ? static_cast<bf16_bits>(float_bits(p) >> 16) : bf16_round(p);
+          break;
+        case OutputMode::accumulate: out.fp32()[k] = faults.accumulate_overwrites ? p : out.fp32()[k] + p; break;
+      }
+    }
+  }
+}
+
+Implementation lookup_implementation(std::string name, Faults faults) {
+  return implementation(std::move(name),
+                        [faults = std::move(faults)](const Problem& problem, const PairOutput& out) {
+                          lookup(faults, problem, out);
+                        });
+}
+
+// clip(x, 0, high) the way a hand-written clamp does it (max first, then min),
+// which keeps an off-by-one `high` of -1 (r_max = 0) inside the table.
+std::int64_t clip(__int128 x, std::int64_t high) {
+  return static_cast<std::int64_t>(std::max<__int128>(0, std::min<__int128>(x, high)));
+}
+
+// Bins with the residue and token offsets clipped to [0, high(r)] inside the chain.
+Columns clipped_to(std::int64_t (*high)(std::int64_t r)) {
+  return [high](const BinParams& p, const TokenIds& row, const TokenIds& col) {
+    PairBins bins = pair_bins(p, row, col);
+    const std::int64_t r = p.r_max;
+    if (bins.same_chain) {
+      bins.d_res = static_cast<std::int32_t>(clip(static_cast<__int128>(row.residue_index) - col.residue_index + r, high(r)));
+      if (row.residue_index == col.residue_index)
+        bins.d_tok = static_cast<std::int32_t>(clip(static_cast<__int128>(row.token_index) - col.token_index + r, high(r)));
+    }
+    return hot_columns(p, bins);
+  };
+}
+
+Mutant mutant(std::string name, std::string divergence, Faults faults, bool survives_bound = false) {
+  Mutant m;
+  m.name = name;
+  m.divergence = std::move(divergence);
+  m.implementation = lookup_implementation("mutant:" + name, std::move(faults));
+  m.survives_bound = survives_bound;
+  return m;
+}
+
+}  // namespace
+
+Implementation faithful_lookup() { return lookup_implementation("faithful-lookup", Faults{}); }
+
+std::vector<Mutant> mutants() {
+  std::vector<Mutant> all;
+  all.push_back(mutant("chain-term-not-same-chain",
+                       "chain term keyed on NOT same_chain (the paper's pseudocode, Boltz without fix_sym_check) "
+                       "instead of same_entity",
+                       {.columns = [](const BinParams& p, const TokenIds& row, const TokenIds& col) {
+                         BinParams paper = p;
+                         paper.chain_term_on_same_entity = false;
+                         return hot_columns(p, pair_bins(paper, row, col));
+                       }}));
+  all.push_back(mutant("offsets-j-minus-i", "offsets computed column minus row (j - i) instead of row minus column",
+                       {.columns = [](const BinParams& p, const TokenIds& row, const TokenIds& col) {
+                         return hot_columns(p, pair_bins(p, col, row));
+                       }}));
+  all.push_back(mutant("token-without-residue-mask",
+                       "d_tok for every same-chain pair: the same-residue mask forgotten",
+                       {.columns = [](const BinParams& p, const TokenIds& row, const TokenIds& col) {
+                         PairBins bins = pair_bins(p, row, col);
+                         if (bins.same_chain)
+                           bins.d_tok = static_cast<std::int32_t>(clipped_offset(row.token_index, col.token_index, p.r_max));
+                         return hot_columns(p, bins);
+                       }}));
+  all.push_back(mutant("entity-bit-from-same-chain", "the same_entity column set from same_chain",
+                       {.columns = [](const BinParams& p, const TokenIds& row, const TokenIds& col) {
+                         PairBins bins = pair_bins(p, row, col);
+                         HotColumns hot = hot_columns(p, bins);
+                         hot.entity = bins.same_chain ? static_cast<std::int32_t>(4 * p.r_max + 4) : -1;
+                         return hot;
+                       }}));
+  all.push_back(mutant("clip-to-2r-plus-1",
+                       "in-chain offsets clipped to 2 r_max + 1 (off by one: far residues land in the other-chain bin)",
+                       {.columns = clipped_to([](std::int64_t r) { return 2 * r + 1; })}));
+  all.push_back(mutant("clip-to-2r-minus-1", "in-chain offsets clipped to 2 r_max - 1 (off by one the other way)",
+                       {.columns = clipped_to([](std::int64_t r) { return 2 * r - 1; })}));
+  all.push_back(mutant("no-other-chain-bin",
+                       "residue offset clipped for every pair: the other-chain bin 2 r_max + 1 never used",
+                       {.columns = [](const BinParams& p, const TokenIds& row, const TokenIds& col) {
+                         PairBins bins = pair_bins(p, row, col);
+                         bins.d_res = static_cast<std::int32_t>(clipped_offset(row.residue_index, col.residue_index, p.r_max));
+                         return hot_columns(p, bins);
+                       }}));
+  all.push_back(mutant("int32-residue-difference",
+                       "residue_index[i] - residue_index[j] + r_max in int32 arithmetic (wraps for residues 2^31 apart)",
+                       {.columns = [](const BinParams& p, const TokenIds& row, const TokenIds& col) {
+                         PairBins bins = pair_bins(p, row, col);
+                         if (bins.same_chain) {
+                           const auto wrapped = static_cast<std::int32_t>(static_cast<std::uint32_t>(row.residue_index) -
+                                                                          static_cast<std::uint32_t>(col.residue_index) +
+                                                                          static_cast<std::uint32_t>(p.r_max));
+                           bins.d_res = static_cast<std::int32_t>(clip(wrapped, 2 * p.r_max));
+                         }
+                         return hot_columns(p, bins);
+                       }}));
+  all.push_back(mutant("r-max-in-chain-block",
+                       "chain block centred with r_max instead of s_max (residue formula copied into the sym term)",
+                       {.columns = [](const BinParams& p, const TokenIds& row, const TokenIds& col) {
+                         PairBins bins = pair_bins(p, row, col);
+                         if (bins.d_chain != 2 * p.s_max + 1)
+                           bins.d_chain = static_cast<std::int32_t>(
+                               clip(static_cast<__int128>(row.sym_id) - col.sym_id + p.r_max, 2 * p.s_max));
+                         return hot_columns(p, bins);
+                       }}));
+  all.push_back(mutant("residue-token-blocks-swapped", "residue and token one-hots concatenated in the wrong order",
+                       {.columns = [](const BinParams& p, const TokenIds& row, const TokenIds& col) {
+                         const PairBins bins = pair_bins(p, row, col);
+                         HotColumns hot = hot_columns(p, bins);
+                         hot.residue = bins.d_tok;
+                         hot.token = static_cast<std::int32_t>(2 * p.r_max + 2) + bins.d_res;
+                         return hot;
+                       }}));
+  all.push_back(mutant("last-chunk-dropped",
+                       "pair rows split into 8 chunks of rows / 8 (PXDesign's eval split), the remainder never written",
+                       {.last_chunk_dropped = true}));
+  all.push_back(mutant("batch-element-0-ids", "ids of batch element 0 used for every element (a broadcast bug)",
+                       {.batch_element_zero_ids = true}));
+  all.push_back(mutant("reordered-sum", "the four terms added as ((chain + entity) + token) + residue",
+                       {.reordered_sum = true}, true));
+  all.push_back(mutant("bf16-truncated", "bf16 output by truncation instead of round-to-nearest-even",
+                       {.bf16_truncated = true}));
+  all.push_back(mutant("accumulate-overwrites", "accumulate mode writes z = p instead of z += p",
+                       {.accumulate_overwrites = true}));
+  return all;
+}
+
+MutantResult hunt(const Mutant& m, const ProveOptions& options) {
+  MutantResult result;
+  result.name = m.name;
+  result.divergence = m.divergence;
+  result.survives_bound = m.survives_bound;
+  ProveOptions hunting = options;
+  hunting.stop_at_first_failure = true;
+  hunting.policy.reset();
+  hunting.regressions.clear();  // saved cases were recorded from mutants: they would kill them by construction
+  const Report report = prove(m.implementation, hunting);
+  result.cases_until_killed = report.cases();
+  if (const PropertyResult* failure = report.first_failure()) {
+    result.killed = true;
+    result.killed_by = failure->property;
+    if (failure->counterexample) {
+      result.shrunk_tokens = failure->counterexample->value.total_tokens();
+      result.shrink_steps = failure->counterexample->shrink_steps;
+    }
+    result.counterexample = report.failures();
+  }
+  if (m.survives_bound) {
+    ProveOptions bounded = options;
+    bounded.policy = Policy::bound(6);
+    bounded.record_directory.clear();
+    bounded.regressions.clear();
+    const Report under_bound = prove(m.implementation, bounded);
+    result.passed_bound = under_bound.passed();
+    result.bound_cases = under_bound.cases();
+    if (!result.passed_bound) result.bound_failure = under_bound.failures();
+  }
+  return result;
+}
+
+}  // namespace relpos::harness

@@ -1,0 +1,44 @@
+#pragma once
+// Faulty lookups, each a divergence someone has written or could easily
+// write, used to measure the suite's power: every one must be killed (caught
+// and shrunk), and the reordered sum must pass bound:6 while failing bitwise.
+#include <string>
+#include <vector>
+
+#include "relpos/harness/implementation.hpp"
+#include "relpos/harness/prove.hpp"
+
+namespace relpos::harness {
+
+struct Mutant {
+  std::string name;
+  std::string divergence;  ///< what it gets wrong and where that happens in practice
+  Implementation implementation;
+  bool survives_bound = false;  ///< a reordered sum: wrong bitwise, right under bound:6
+};
+
+/// The faithful lookup the mutants are variations of (bitwise equal to the reference).
+Implementation faithful_lookup();
+
+std::vector<Mutant> mutants();
+
+struct MutantResult {
+  std::string name;
+  std::string divergence;
+  bool killed = false;
+  Property killed_by = Property::fp32;
+  int cases_until_killed = 0;  ///< generated cases over the properties run, the killing one included
+  std::int64_t shrunk_tokens = 0;  ///< B * N of the minimal counterexample
+  int shrink_steps = 0;
+  std::string counterexample;  ///< the minimal case and its report
+  bool survives_bound = false;       ///< expected to pass bound:6
+  bool passed_bound = false;         ///< did (only measured when survives_bound)
+  int bound_cases = 0;
+  std::string bound_failure;
+};
+
+/// Runs the suite on the mutant until the first failure (and, for a
+/// reordered sum, the whole suite again under bound:6).
+MutantResult hunt(const Mutant& mutant, const ProveOptions& options);
+
+}  // namespace relpos::harness

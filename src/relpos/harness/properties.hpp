@@ -1,0 +1,68 @@
+#pragma once
+// The laws every implementation must obey, each checkable on one case
+// without RapidCheck (so saved regression cases replay through the same code).
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "relpos/errors.hpp"
+#include "relpos/harness/case.hpp"
+#include "relpos/harness/implementation.hpp"
+#include "relpos/policy.hpp"
+
+namespace relpos::harness {
+
+enum class Property {
+  // Equivalence to the reference (the sequential one-hot product).
+  fp32,        ///< write_fp32 equals the reference under the policy
+  bf16,        ///< write_bf16 equals the reference rounded once to bf16
+  accumulate,  ///< accumulate into z0 equals z0 + reference
+  // Structure, read through probe weights (exact in any summation order).
+  structure,   ///< exactly 3 + same_entity hot columns, one per block; offsets antisymmetric
+  // Metamorphic relations.
+  permutation,     ///< permuting tokens permutes rows and columns of the output
+  residue_shift,   ///< residue_index + constant changes nothing
+  token_shift,     ///< token_index + constant changes nothing
+  sym_shift,       ///< sym_id + constant changes nothing
+  asym_relabel,    ///< a bijective relabelling of asym_id changes nothing
+  entity_relabel,  ///< a bijective relabelling of entity_id changes nothing
+  // Determinism: not a single bit may change.
+  batch_split,  ///< a batch computed at once equals its elements computed alone
+  chunk_rows,   ///< another chunk size
+  threads,      ///< another thread count
+};
+
+std::span<const Property> all_properties();
+std::string_view to_string(Property property);
+/// Throws InputError for an unknown name (the message lists the known ones).
+Property parse_property(std::string_view name);
+/// One line: the law.
+std::string_view describe(Property property);
+
+/// Empty when `property` applies to `impl`, else why not (e.g. "no accumulate mode").
+std::string not_applicable(Property property, const Implementation& impl);
+
+/// The policy equivalence and metamorphic properties hold `impl` to: the
+/// override when given, else bitwise for exact-order implementations and bound:6 otherwise.
+Policy policy_for(const Implementation& impl, const std::optional<Policy>& override = std::nullopt);
+
+struct Verdict {
+  bool passed = true;
+  std::string report;  ///< for a failure: which law broke, where, the values
+};
+
+/// Checks one property on one case. An exception from the implementation is a
+/// failed verdict (its message in the report), except FatalError, which
+/// propagates. Throws InputError when the case itself is invalid or the
+/// property does not apply to the implementation (not_applicable()).
+Verdict check(Property property, const Case& c, const Implementation& impl, const Policy& policy);
+
+/// Thrown by an implementation that cannot go on at all (an external candidate
+/// that will not start): ends the run instead of failing a property.
+class FatalError : public RuntimeFailure {
+ public:
+  using RuntimeFailure::RuntimeFailure;
+};
+
+}  // namespace relpos::harness

@@ -1,0 +1,71 @@
+#include "relpos/harness/show.hpp"
+
+#include <algorithm>
+#include <ostream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace relpos::harness {
+namespace {
+
+std::string relabelling_text(const Relabelling& relabelling) {
+  std::string text = "{";
+  for (std::size_t k = 0; k < relabelling.size(); ++k)
+    text += fmt::format("{}{}->{}", k ? ", " : "", relabelling[k].first, relabelling[k].second);
+  return text + "}";
+}
+
+}  // namespace
+
+std::string describe_layout(const Layout& layout) {
+  std::string text;
+  for (IdField field : kIdFields) {
+    const IdArray& ids = layout.ids(field);
+    std::string values;
+    for (std::int64_t b = 0; b < layout.batch(); ++b) {
+      std::vector<std::int64_t> row(&ids(b, 0), &ids(b, 0) + layout.tokens());
+      if (layout.tokens() == 0) row.clear();
+      values += fmt::format("{}[{}]", b ? ", " : "", fmt::join(row, ", "));
+    }
+    if (layout.batched) values = "[" + values + "]";
+    text += fmt::format("  {:<14}{}\n", to_string(field), values);
+  }
+  return text;
+}
+
+std::string describe(const Case& c, std::size_t max_weights) {
+  const Config& config = c.config;
+  std::string text = fmt::format("config r_max={} s_max={} c_z={} variant={} (F = {})\n", config.r_max, config.s_max,
+                                 config.c_z, to_string(config.variant), config.feature_width());
+  if (c.layout.batched)
+    text += fmt::format("{} tokens: batch of {} x N = {}\n", c.total_tokens(), c.layout.batch(), c.layout.tokens());
+  else
+    text += fmt::format("{} token{} (unbatched)\n", c.layout.tokens(), c.layout.tokens() == 1 ? "" : "s");
+  text += describe_layout(c.layout);
+  const Weights& w = c.weights;
+  if (w.size() <= max_weights) {
+    text += fmt::format("weights [{}, {}] (rows = output channels):\n", w.shape(0), w.shape(1));
+    for (std::size_t row = 0; row < w.shape(0); ++row) {
+      std::vector<float> values(&w(row, 0), &w(row, 0) + w.shape(1));
+      text += fmt::format("  [{:.9g}]\n", fmt::join(values, ", "));
+    }
+  } else {
+    float low = w.size() ? w[0] : 0, high = low;
+    std::size_t zeros = 0;
+    for (float v : w) low = std::min(low, v), high = std::max(high, v), zeros += v == 0;
+    text += fmt::format("weights [{}, {}]: {} values in [{:.6g}, {:.6g}], {} zeros (saved in full in a regression file)\n",
+                        w.shape(0), w.shape(1), w.size(), low, high, zeros);
+  }
+  const Transform& t = c.transform;
+  text += fmt::format("transform: permutation [{}]; shifts residue {:+} token {:+} sym {:+}; asym {}; entity {}; "
+                      "chunk_rows {}; threads {}; accumulator seed {:#x}\n",
+                      fmt::join(t.permutation, ", "), t.residue_shift, t.token_shift, t.sym_shift,
+                      relabelling_text(t.asym_relabelling), relabelling_text(t.entity_relabelling), t.chunk_rows,
+                      t.threads, t.accumulator_seed);
+  return text;
+}
+
+void showValue(const Case& c, std::ostream& os) { os << describe(c); }
+
+}  // namespace relpos::harness

@@ -1,0 +1,214 @@
+// The suite on every backend (one test per backend and property, so ctest runs
+// them in parallel and GTEST_TOTAL_SHARDS spreads them), the coverage gate and
+// the runner's contract: seeds, RC_PARAMS, shards, counterexamples.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <optional>
+
+#include "relpos/errors.hpp"
+#include "relpos/harness/gtest.hpp"
+#include "relpos/harness/prove.hpp"
+
+namespace relpos::harness {
+namespace {
+
+// ---- every backend, every property ----
+
+struct BackendProperty {
+  std::string backend;
+  Property property;
+};
+
+std::vector<BackendProperty> every_backend_and_property() {
+  std::vector<BackendProperty> all;
+  for (std::string_view backend : backend_names())
+    for (Property property : all_properties()) all.push_back({std::string(backend), property});
+  return all;
+}
+
+void PrintTo(const BackendProperty& p, std::ostream* os) { *os << p.backend << "/" << to_string(p.property); }
+
+class EveryBackend : public ::testing::TestWithParam<BackendProperty> {};
+
+TEST_P(EveryBackend, ObeysTheProperty) {
+  const auto& [backend, property] = GetParam();
+  const Implementation impl = backend_implementation(backend);
+  if (const std::string why = not_applicable(property, impl); !why.empty() && impl.unavailable.empty())
+    GTEST_SKIP() << backend << ": " << why;
+  ProveOptions options = test_options();
+  options.properties = {property};
+  RELPOS_EXPECT_EQUIVALENT(impl, options);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, EveryBackend, ::testing::ValuesIn(every_backend_and_property()),
+                         [](const ::testing::TestParamInfo<BackendProperty>& info) {
+                           std::string name = info.param.backend + "_" + std::string(to_string(info.param.property));
+                           for (char& ch : name)
+                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return name;
+                         });
+
+// ---- the coverage gate ----
+
+TEST(CoverageGate, TheCiSuiteHitsEveryFeatureColumnAndBoundary) {
+  const ProveOptions options = test_options();
+  const Coverage coverage = generated_coverage(options);
+  std::cout << "seed " << std::hex << options.seed << std::dec << ", " << options.cases << " cases per property\n"
+            << coverage.table();
+  std::string missing;
+  for (const std::string& name : coverage.missing()) missing += "\n  " + name;
+  EXPECT_TRUE(coverage.complete()) << "never hit by the CI budget:" << missing;
+  EXPECT_EQ(coverage.cases(), options.cases * static_cast<int>(all_properties().size()));
+}
+
+// ---- the runner ----
+
+// A kernel that is wrong by one ulp-ish nudge wherever a pair spans two chains.
+Implementation wrong_across_chains() {
+  const std::shared_ptr<Backend> reference = make_backend("onehot");
+  return implementation("wrong-across-chains", [reference](const Problem& problem, const PairOutput& out) {
+    reference->run(problem, out);
+    const std::int64_t n = problem.layout.tokens();
+    for (std::int64_t b = 0; b < problem.layout.batch(); ++b)
+      for (std::int64_t i = 0; i < n; ++i)
+        for (std::int64_t j = 0; j < n; ++j)
+          if (problem.layout.asym_id(b, i) != problem.layout.asym_id(b, j) && out.mode == OutputMode::write_fp32)
+            out.fp32()[((b * n + i) * n + j) * problem.config.c_z] += 1.0f;
+  });
+}
+
+TEST(Prove, AFailureComesBackShrunkWithItsReport) {
+  ProveOptions options;
+  options.properties = {Property::fp32, Property::permutation};
+  const Report report = prove(wrong_across_chains(), options);
+  EXPECT_FALSE(report.passed());
+  const PropertyResult* failure = report.first_failure();
+  ASSERT_NE(failure, nullptr);
+  EXPECT_EQ(failure->property, Property::fp32);
+  ASSERT_TRUE(failure->counterexample.has_value());
+  const Counterexample& cx = *failure->counterexample;
+  EXPECT_EQ(cx.value.total_tokens(), 2);  // the smallest layout with two chains
+  EXPECT_NE(cx.value.layout.asym_id(0, 0), cx.value.layout.asym_id(0, 1));
+  EXPECT_NE(cx.report.find("different chains"), std::string::npos) << cx.report;
+  EXPECT_GT(cx.shrink_steps, 0);
+  EXPECT_GE(failure->cases, 1);
+  EXPECT_EQ(report.properties.size(), 2u);  // the run goes on to the next property
+  EXPECT_NE(report.text().find("shrunk counterexample: 2 tokens"), std::string::npos) << report.text();
+  const nlohmann::json json = to_json(report);
+  EXPECT_EQ(json["properties"][0]["counterexample"]["tokens"], 2);
+  EXPECT_FALSE(json["passed"].get<bool>());
+}
+
+TEST(Prove, StopAtFirstFailureEndsTheRun) {
+  ProveOptions options;
+  options.stop_at_first_failure = true;
+  const Report report = prove(wrong_across_chains(), options);
+  ASSERT_EQ(report.properties.size(), 1u);
+  EXPECT_EQ(report.properties[0].status, PropertyResult::Status::failed);
+}
+
+TEST(Prove, TakesBackendsAndPlainCallables) {
+  ProveOptions options;
+  options.cases = 5;
+  options.properties = {Property::fp32, Property::bf16};
+  const auto cpu = make_backend("cpu");
+  EXPECT_TRUE(prove(*cpu, options).passed());
+  const Report report = prove([&](const Problem& p, const PairOutput& out) { cpu->run(p, out); }, options);
+  EXPECT_TRUE(report.passed()) << report.failures();
+  EXPECT_EQ(report.cases(), 10);
+}
+
+TEST(Prove, AnUnavailableImplementationRunsNothing) {
+  Implementation impl = implementation("elsewhere", [](const Problem&, const PairOutput&) {});
+  impl.unavailable = "elsewhere: no device";
+  const Report report = prove(impl);
+  EXPECT_FALSE(report.ran());
+  EXPECT_FALSE(report.passed());
+  EXPECT_TRUE(report.properties.empty());
+}
+
+TEST(Prove, SavedCasesAreReplayedFirst) {
+  ProveOptions options;
+  options.cases = 3;
+  options.properties = {Property::fp32};
+  RegressionCase saved;
+  saved.file = "two-chains.json";
+  saved.value.config = Config{1, 0, 2};
+  saved.value.layout = Layout::from_arrays({0, 1}, {1, 1}, {0, 1}, {0, 0}, {0, 1});
+  saved.value.weights = Weights(std::array<std::size_t, 2>{2, 11}, 0.5f);
+  saved.value.transform.permutation = {1, 0};
+  options.regressions = {saved};
+  const Report report = prove(wrong_across_chains(), options);
+  ASSERT_EQ(report.replays.size(), 1u);
+  EXPECT_FALSE(report.replays[0].passed);
+  EXPECT_FALSE(report.passed());
+  EXPECT_NE(report.failures().find("saved case two-chains.json fails fp32"), std::string::npos);
+}
+
+// ---- seeds, RC_PARAMS and shards ----
+
+class ScopedEnvironment {
+ public:
+  ScopedEnvironment(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    value ? setenv(name, value, 1) : unsetenv(name);
+  }
+  ~ScopedEnvironment() { old_ ? setenv(name_, old_->c_str(), 1) : unsetenv(name_); }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+TEST(ProveOptions, RcParamsOverrideTheDefaults) {
+  ScopedEnvironment params("RC_PARAMS", "seed=42 max_success=7 max_size=20 noshrink=1 verbose_progress=1");
+  ScopedEnvironment shards("GTEST_TOTAL_SHARDS", nullptr);
+  ScopedEnvironment index("GTEST_SHARD_INDEX", nullptr);
+  const ProveOptions options = options_from_environment({});
+  EXPECT_EQ(options.seed, 42u);
+  EXPECT_EQ(options.cases, 7);
+  EXPECT_EQ(options.max_size, 20);
+  EXPECT_FALSE(options.shrink);
+}
+
+TEST(ProveOptions, WithoutRcParamsTheFixedSeedIsUsed) {
+  ScopedEnvironment params("RC_PARAMS", nullptr);
+  EXPECT_EQ(options_from_environment({}).seed, kDefaultSeed);
+  EXPECT_EQ(options_from_environment({}).cases, kCiCases);
+}
+
+TEST(ProveOptions, MalformedValuesAreInputErrors) {
+  {
+    ScopedEnvironment params("RC_PARAMS", "max_success=lots");
+    EXPECT_THROW(options_from_environment({}), InputError);
+  }
+  ScopedEnvironment shards("GTEST_TOTAL_SHARDS", "4");
+  ScopedEnvironment index("GTEST_SHARD_INDEX", "4");
+  EXPECT_THROW(options_from_environment({}), InputError);
+}
+
+TEST(ProveOptions, EachShardAndPropertyGetsItsOwnSeedAndEveryImplementationTheSameCases) {
+  ScopedEnvironment params("RC_PARAMS", nullptr);
+  ProveOptions one;
+  ProveOptions shard0, shard1;
+  {
+    ScopedEnvironment shards("GTEST_TOTAL_SHARDS", "3");
+    ScopedEnvironment index("GTEST_SHARD_INDEX", "1");
+    shard1 = options_from_environment({});
+  }
+  shard0.shard = {0, 3};
+  EXPECT_EQ(shard1.shard.index, 1);
+  EXPECT_EQ(shard1.shard.total, 3);
+  EXPECT_NE(property_seed(shard0, Property::fp32), property_seed(shard1, Property::fp32));
+  EXPECT_NE(property_seed(one, Property::fp32), property_seed(one, Property::bf16));
+  one.cases = 20;
+  one.properties = {Property::fp32};
+  shard1.cases = 20;
+  shard1.properties = {Property::fp32};
+  EXPECT_EQ(generated_coverage(one).pairs(), generated_coverage(one).pairs());  // reproducible
+  EXPECT_NE(generated_coverage(one).pairs(), generated_coverage(shard1).pairs());
+}
+
+}  // namespace
+}  // namespace relpos::harness
