@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "relpos/backend.hpp"
 #include "relpos/bench/bench_runner.hpp"
 #include "relpos/bench/memory_model.hpp"
 #include "relpos/errors.hpp"
@@ -30,9 +31,9 @@ TEST(BenchRunner, RunsEveryCombinationAndKeepsTheNumbersConsistent) {
 
   EXPECT_FALSE(progress.empty());
   EXPECT_TRUE(has_note(report.notes, "--max-n-onehot"));
-#ifndef RELPOS_HAVE_CUDA
-  EXPECT_TRUE(has_note(report.notes, "cuda: not available here"));
-#endif
+  // Without a usable GPU, cuda is a note; with one, it runs once per mode and N (threads 0).
+  const bool cuda_here = make_backend("cuda")->availability().available;
+  EXPECT_EQ(has_note(report.notes, "cuda: not available here"), !cuda_here);
   // N = 12: onehot (1 thread) + onehot-blas and cpu at 1 and 2 threads; N = 24: no onehot. Three modes each.
   auto count = [&](const std::string& backend, std::int64_t n) {
     return std::count_if(report.records.begin(), report.records.end(),
@@ -42,7 +43,7 @@ TEST(BenchRunner, RunsEveryCombinationAndKeepsTheNumbersConsistent) {
   EXPECT_EQ(count("onehot", 24), 0);
   EXPECT_EQ(count("onehot-blas", 12), 6);
   EXPECT_EQ(count("cpu", 24), 6);
-  EXPECT_EQ(count("cuda", 12) + count("cuda", 24), 0);
+  EXPECT_EQ(count("cuda", 12) + count("cuda", 24), cuda_here ? 6 : 0);
   EXPECT_EQ(report.records.front().n, 12);  // sizes run in ascending order
 
   for (const BenchRecord& r : report.records) {
@@ -59,12 +60,25 @@ TEST(BenchRunner, RunsEveryCombinationAndKeepsTheNumbersConsistent) {
     EXPECT_EQ(r.output_bytes, output);
     EXPECT_EQ(r.bytes_moved, r.mode == "accumulate" ? 2 * output : output);
     EXPECT_NEAR(r.gbps, static_cast<double>(r.bytes_moved) / (r.median_ms * 1e-3) / 1e9, 1e-9 * r.gbps);
+    const bool device = r.backend == "cuda";
+    if (device) {
+      EXPECT_EQ(r.threads, 0);
+      EXPECT_EQ(r.limit_kind, r.mode == "accumulate" ? "device read-modify-write" : "device write");
+      EXPECT_FALSE(r.store_loop_ms.has_value());
+      EXPECT_FALSE(r.peak_extra_bytes.has_value());
+      EXPECT_FALSE(r.speedup_vs_onehot_blas.has_value());  // no onehot-blas record with threads 0
+      continue;
+    }
     EXPECT_EQ(r.limit_kind, r.mode == "accumulate" ? "read-modify-write loop" : "memset");
     // The second write reference exists for host writes only, and its ratio is consistent.
     ASSERT_EQ(r.store_loop_ms.has_value(), r.mode != "accumulate");
     if (r.store_loop_ms) EXPECT_DOUBLE_EQ(*r.store_loop_ratio, r.median_ms / *r.store_loop_ms);
     EXPECT_EQ(r.device.rfind("host, ", 0), 0u);
-    EXPECT_EQ(r.threads, r.backend == "onehot" ? 1 : r.threads);
+    if (r.backend == "onehot") {
+      EXPECT_EQ(r.threads, 1);  // single-threaded by design, run once
+    } else {
+      EXPECT_TRUE(r.threads == 1 || r.threads == 2) << r.threads;
+    }
     ASSERT_TRUE(r.peak_extra_bytes.has_value());
     MemoryShape shape;
     shape.tokens = r.n;
