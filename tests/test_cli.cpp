@@ -1,17 +1,15 @@
 // The relpos command line end to end: exit codes 0 / 1 / 2, tables, reports.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <limits>
 
 #include "relpos/backend.hpp"
 #include "relpos/io/fixture.hpp"
 #include "relpos/synthetic_weights.hpp"
+#include "cli_runner.hpp"
 #include "test_layouts.hpp"
 
 namespace relpos {
@@ -19,35 +17,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CliResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+using testing::CliResult;
+using testing::slurp;
 
 std::size_t count_lines(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
 
-class Cli : public ::testing::Test {
+class Cli : public testing::CliTest {
  protected:
-  fs::path dir = fs::temp_directory_path() / ("relpos-cli-" + std::to_string(::getpid()) + "-" +
-                                              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  void SetUp() override { fs::create_directories(dir); }
-  void TearDown() override { fs::remove_all(dir); }
-
-  CliResult relpos(const std::string& args) {
-    const fs::path out = dir / "stdout.txt";
-    const fs::path err = dir / "stderr.txt";
-    const std::string command =
-        std::string(RELPOS_CLI_PATH) + " " + args + " >" + out.string() + " 2>" + err.string();
-    const int status = std::system(command.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
-  }
-
   // An input-only v1 file (no /expected/output), as other tools would hand us.
   fs::path input_file(const std::string& name, const Layout& layout, Config config) {
     Fixture fixture;

@@ -20,6 +20,7 @@
 #include "relpos/compare.hpp"
 #include "relpos/errors.hpp"
 #include "relpos/synthetic_weights.hpp"
+#include "cli_runner.hpp"
 #include "test_layouts.hpp"
 
 #if RELPOS_HAVE_CUDA
@@ -213,24 +214,9 @@ TEST(CudaDeviceArena, WithoutADeviceIsARuntimeFailure) {
   EXPECT_THROW(bench::make_device_arena(), RuntimeFailure);
 }
 
-/// The relpos CLI: $RELPOS_CLI, else `relpos` beside this test binary (a
-/// relocated bundle), else where this build put it.
-std::filesystem::path cli_path() {
-  if (const char* env = std::getenv("RELPOS_CLI"); env != nullptr && *env != '\0') return env;
-  std::error_code error;
-  const auto beside = std::filesystem::read_symlink("/proc/self/exe", error).parent_path() / "relpos";
-  if (!error && std::filesystem::is_regular_file(beside)) return beside;
-  return RELPOS_CLI_PATH;
-}
-
 /// The `cuda` row of `relpos backends`, as the CLI prints it.
 std::string backends_row(const std::string& backend) {
-  std::FILE* pipe = popen(("'" + cli_path().string() + "' backends").c_str(), "r");
-  if (pipe == nullptr) return {};
-  std::string output;
-  char buffer[512];
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
-  pclose(pipe);
+  const std::string output = testing::run_relpos("backends", std::filesystem::temp_directory_path()).out;
   std::size_t at = 0;
   while (at < output.size()) {
     const std::size_t end = output.find('\n', at);
