@@ -107,6 +107,15 @@ TEST_F(Cli, CandidateFilesAreComparedWithoutRecomputing) {
   EXPECT_NE(r.out.find("pair (i=0, j=0)"), std::string::npos) << r.out;
 }
 
+TEST_F(Cli, CandidateRefusesOptionsThatOnlySteerARecomputation) {
+  const fs::path reference = computed_fixture("ref.h5");
+  for (const char* option : {"--backend cpu", "--threads 2", "--chunk-rows 7"}) {
+    const CliResult r = relpos("verify " + reference.string() + " --candidate " + reference.string() + " " + option);
+    EXPECT_EQ(r.exit_code, 2) << option << "\n" << r.err;
+    EXPECT_NE(r.err.find("excludes"), std::string::npos) << option << "\n" << r.err;
+  }
+}
+
 TEST_F(Cli, MalformedFileExits2WithOneLine) {
   const fs::path bad = dir / "bad.h5";
   std::ofstream(bad) << "not hdf5";

@@ -15,27 +15,14 @@
 #include "relpos/io/fixture.hpp"
 #include "relpos/synthetic_weights.hpp"
 #include "test_layouts.hpp"
+#include "test_temp_dir.hpp"
 
 namespace relpos {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() : path_(fs::temp_directory_path() / ("relpos-test-" + std::to_string(::getpid()) + "-" + unique())) {
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  static std::string unique() {
-    static int counter = 0;
-    return std::to_string(counter++);
-  }
-  fs::path path_;
-};
+using testing::TempDir;
 
 Fixture make_fixture(const Layout& layout, Config config, Precision precision = Precision::fp32) {
   Fixture fixture;

@@ -10,26 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "relpos/io/temporary_directory.hpp"
+
 namespace relpos::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "relpos-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) std::abort();
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
+/// The library's own scratch directory, named for tests.
+struct TempDir : io::TemporaryDirectory {
+  TempDir() : io::TemporaryDirectory("relpos-test") {}
 };
 
 inline void write_bytes(const std::filesystem::path& path, const std::string& bytes) {

@@ -8,6 +8,7 @@
 #include "relpos/bench/bench_runner.hpp"
 #include "relpos/bench/memory_model.hpp"
 #include "relpos/errors.hpp"
+#include "relpos/io/atomic_file.hpp"
 #include "relpos/io/hdf5_file.hpp"
 
 namespace relpos::cli {
@@ -52,9 +53,7 @@ int run_bench_command(BenchArgs& args) {
                                                : Streaming::automatic;
   plan.measure_memory = !args.no_memory;
   bench::validate(plan);
-  std::error_code error;
-  if (!args.json.empty() && !args.force && std::filesystem::exists(args.json, error))
-    throw InputError(fmt::format("{}: already exists (refusing to overwrite; remove it or pass --force)", args.json));
+  if (!args.json.empty()) io::refuse_existing(args.json, args.force ? io::Overwrite::allow : io::Overwrite::refuse);
   // Nothing can run: say why in one line instead of printing an empty table.
   const bool any = std::any_of(plan.backends.begin(), plan.backends.end(),
                                [](const std::string& name) { return make_backend(name)->availability().available; });
@@ -88,7 +87,8 @@ int run_bench_command(BenchArgs& args) {
       "bytes (x2 when accumulating)\n");
 
   if (!args.json.empty()) {
-    io::write_atomically(args.json, [&](const std::filesystem::path& temporary) {
+    const io::Overwrite overwrite = args.force ? io::Overwrite::allow : io::Overwrite::refuse;
+    io::write_atomically(args.json, overwrite, [&](const std::filesystem::path& temporary) {
       std::ofstream out(temporary, std::ios::binary);
       out << bench::to_json_text(report);
       out.close();

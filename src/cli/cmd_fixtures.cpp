@@ -9,6 +9,7 @@
 #include "relpos/fixtures/fixture_maker.hpp"
 #include "relpos/fixtures/fixture_set.hpp"
 #include "relpos/fixtures/manifest.hpp"
+#include "relpos/io/atomic_file.hpp"
 #include "relpos/io/hdf5_file.hpp"
 #include "relpos/layouts/builtin_layouts.hpp"
 #include "relpos/layouts/layout_json.hpp"
@@ -31,9 +32,7 @@ int run_make(const MakeArgs& args) {
   request.precision = parse_precision(args.precision);
   request.policy = Policy::parse(args.policy);
   request.encoding = args.compact ? OutputEncoding::class_map : OutputEncoding::full;
-  std::error_code error;
-  if (!args.force && std::filesystem::exists(args.out, error))
-    throw InputError(fmt::format("{}: already exists (refusing to overwrite; remove it or pass --force)", args.out));
+  io::refuse_existing(args.out, args.force ? io::Overwrite::allow : io::Overwrite::refuse);
   const Fixture fixture = make_fixture(request);
   write_fixture(args.out, fixture, {.overwrite = args.force});
   std::printf("wrote %s: B=%lld N=%lld c_z=%d r_max=%d s_max=%d %s %s, policy %s, %s encoding\n  weights: %s\n",
@@ -130,11 +129,9 @@ void register_fixtures(CLI::App& root, Commands& commands) {
                           std::fputs(text.c_str(), stdout);
                           return kExitOk;
                         }
-                        std::error_code error;
-                        if (!*layout_force && std::filesystem::exists(*layout_out, error))
-                          throw InputError(fmt::format(
-                              "{}: already exists (refusing to overwrite; remove it or pass --force)", *layout_out));
-                        io::write_atomically(*layout_out, [&](const std::filesystem::path& temporary) {
+                        io::write_atomically(*layout_out,
+                                             *layout_force ? io::Overwrite::allow : io::Overwrite::refuse,
+                                             [&](const std::filesystem::path& temporary) {
                           std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
                           out << text;
                           out.close();

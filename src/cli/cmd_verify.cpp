@@ -42,11 +42,15 @@ void register_verify(CLI::App& root, Commands& commands) {
   auto args = std::make_shared<VerifyArgs>();
   CLI::App* app = root.add_subcommand("verify", "Recompute fixtures with each backend and compare with their output");
   app->add_option("files", args->files, "v1 fixture files")->required();
-  app->add_option("--backend", args->backends, "all (default) or backend names: onehot onehot-blas cpu cuda");
+  CLI::Option* backend =
+      app->add_option("--backend", args->backends, "all (default) or backend names: onehot onehot-blas cpu cuda");
   app->add_option("--policy", args->policy, "override the fixture's policy: bitwise, bound:K, ulp:K, allclose[:R,A]");
-  app->add_option("--candidate", args->candidate,
-                  "compare this file's /expected/output (from any program) instead of recomputing");
+  CLI::Option* candidate = app->add_option(
+      "--candidate", args->candidate, "compare this file's /expected/output (from any program) instead of recomputing");
   add_backend_options(*app, args->options);
+  // A candidate file is compared as it is: options that steer a recomputation would be silently ignored.
+  candidate->excludes(backend);
+  for (const char* name : {"--threads", "--chunk-rows"}) candidate->excludes(app->get_option(name));
   commands.push_back({app, [args] {
                         std::optional<Policy> override;
                         if (!args->policy.empty()) override = Policy::parse(args->policy);

@@ -43,12 +43,25 @@ VerificationOutcome verify_files(const std::vector<std::filesystem::path>& files
       std::fprintf(stderr, "relpos: error: %s\n", e.what());
       ++outcome.bad_inputs;
       continue;
+    } catch (const std::exception& e) {
+      // Anything the reader did not anticipate (allocation failure, an HDF5 library error) still names the file.
+      std::fprintf(stderr, "relpos: error: %s: cannot read fixture: %s\n", file.string().c_str(), e.what());
+      ++outcome.bad_inputs;
+      continue;
     }
     ++outcome.fixtures;
     const std::string shape =
         fmt::format("[{}, {}, {}]", fixture.layout.batch(), fixture.layout.tokens(), fixture.meta.config.c_z);
     for (const auto& backend : runnable) {
-      const VerifyResult result = verify_fixture(fixture, *backend, override);
+      VerifyResult result;
+      try {
+        result = verify_fixture(fixture, *backend, override);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "relpos: error: %s: backend %s failed: %s\n", file.string().c_str(),
+                     std::string(backend->name()).c_str(), e.what());
+        ++outcome.bad_inputs;
+        continue;
+      }
       const Comparison& c = result.comparison;
       ++outcome.runs;
       if (!c.passed()) {

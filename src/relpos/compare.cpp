@@ -40,6 +40,7 @@ double ulp_distance(float a, float b, Precision precision) {
 
 Comparison compare(const Problem& problem, std::span<const float> expected, std::span<const float> got,
                    Precision precision, const Policy& policy) {
+  validate_output_size(problem.layout, problem.config);
   const std::int64_t batch = problem.layout.batch();
   const std::int64_t n = problem.layout.tokens();
   const std::int64_t channels = problem.config.c_z;

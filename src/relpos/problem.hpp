@@ -21,7 +21,11 @@ struct Problem {
   }
 };
 
-/// Config, layout and weights each valid and consistent; throws InputError.
+/// Config, layout and weights each valid and consistent, and the output
+/// [B, N, N, c_z] addressable; throws InputError.
 void validate(const Problem& problem);
+
+/// Throws InputError when B * N * N * c_z float32 values do not fit in int64 bytes.
+void validate_output_size(const Layout& layout, const Config& config);
 
 }  // namespace relpos

@@ -9,16 +9,14 @@
 #include "relpos/harness/candidate.hpp"
 #include "relpos/harness/candidate_process.hpp"
 #include "relpos/harness/prove.hpp"
+#include "relpos/io/temporary_directory.hpp"
 
 namespace relpos::harness {
 namespace {
 
 class Scripts : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "relpos-candidates-XXXXXX").string();
-    directory_ = mkdtemp(pattern.data());
-  }
+  void SetUp() override { directory_ = io::make_temporary_directory("relpos-candidates"); }
   void TearDown() override { std::filesystem::remove_all(directory_); }
 
   std::string script(const std::string& name, const std::string& body) {

@@ -10,6 +10,7 @@
 #include "cli_runner.hpp"
 #include "relpos/backend.hpp"
 #include "relpos/io/fixture.hpp"
+#include "relpos/io/temporary_directory.hpp"
 #include "relpos/synthetic_weights.hpp"
 
 namespace {
@@ -76,8 +77,8 @@ TEST(MutantsCommand, JsonListsKilledMutantsAndTheBoundSurvivor) {
 }
 
 TEST(CheckCommand, SummarisesFixturesAndProperties) {
-  std::string pattern = (std::filesystem::temp_directory_path() / "relpos-check-XXXXXX").string();
-  const std::filesystem::path directory = mkdtemp(pattern.data());
+  const relpos::io::TemporaryDirectory scratch("relpos-check");
+  const std::filesystem::path& directory = scratch.path();
   relpos::Fixture fixture;
   fixture.meta.config = relpos::Config{4, 1, 8};
   fixture.layout = relpos::Layout::from_arrays({0, 0, 1}, {1, 2, 1}, {0, 0, 1}, {0, 0, 0}, {0, 1, 2});
@@ -85,7 +86,6 @@ TEST(CheckCommand, SummarisesFixturesAndProperties) {
   fixture.expected = relpos::compute_fp32(*relpos::make_backend("onehot"), fixture.problem());
   relpos::write_fixture(directory / "small.h5", fixture);
   const auto run = relpos_cli("check --cases 40 --fixtures " + directory.string());
-  std::filesystem::remove_all(directory);
   EXPECT_EQ(run.exit_code, 0) << run.all();
   EXPECT_NE(run.all().find("== properties: 40 cases per property"), std::string::npos) << run.all();
   EXPECT_NE(run.all().find("check: PASS (fixtures: pass, properties: pass)"), std::string::npos) << run.all();

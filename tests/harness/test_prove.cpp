@@ -9,6 +9,7 @@
 #include "relpos/errors.hpp"
 #include "relpos/harness/gtest.hpp"
 #include "relpos/harness/prove.hpp"
+#include "test_temp_dir.hpp"
 
 namespace relpos::harness {
 namespace {
@@ -148,18 +149,7 @@ TEST(Prove, SavedCasesAreReplayedFirst) {
 
 // ---- seeds, RC_PARAMS and shards ----
 
-class ScopedEnvironment {
- public:
-  ScopedEnvironment(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    value ? setenv(name, value, 1) : unsetenv(name);
-  }
-  ~ScopedEnvironment() { old_ ? setenv(name_, old_->c_str(), 1) : unsetenv(name_); }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using ScopedEnvironment = relpos::testing::ScopedEnv;
 
 TEST(ProveOptions, RcParamsOverrideTheDefaults) {
   ScopedEnvironment params("RC_PARAMS", "seed=42 max_success=7 max_size=20 noshrink=1 verbose_progress=1");

@@ -11,37 +11,16 @@
 #include "relpos/harness/case_json.hpp"
 #include "relpos/harness/mutants.hpp"
 #include "relpos/harness/regression.hpp"
+#include "test_temp_dir.hpp"
 
 namespace relpos::harness {
 namespace {
 
 const std::filesystem::path kCommitted = std::filesystem::path(RELPOS_SOURCE_DIR) / "tests" / "regressions";
 
-class ScopedEnvironment {
- public:
-  ScopedEnvironment(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    value ? setenv(name, value, 1) : unsetenv(name);
-  }
-  ~ScopedEnvironment() { old_ ? setenv(name_, old_->c_str(), 1) : unsetenv(name_); }
+using ScopedEnvironment = relpos::testing::ScopedEnv;
 
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
-
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "relpos-test-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TemporaryDirectory() { std::filesystem::remove_all(path_); }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using TemporaryDirectory = relpos::testing::TempDir;
 
 Case extreme_case() {
   Case c;
@@ -111,6 +90,20 @@ TEST(Regression, BadFilesAreInputErrors) {
   std::ofstream(directory.path() / "bad.json") << "not json";
   EXPECT_THROW(load_regression(directory.path() / "bad.json"), InputError);
   EXPECT_TRUE(load_regressions(directory.path() / "absent").empty());
+}
+
+TEST(Regression, FieldsOfTheWrongTypeNameTheFile) {
+  TemporaryDirectory directory;
+  const auto file = directory.path() / "typed.json";
+  for (const char* body : {R"({"format": 7})", R"({"format": "relpos-regression", "version": "1"})"}) {
+    std::ofstream(file) << body;
+    try {
+      load_regression(file);
+      ADD_FAILURE() << "no error for " << body;
+    } catch (const InputError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(file.string() + ": ", 0), 0u) << e.what();
+    }
+  }
 }
 
 TEST(Regression, RecordingNeedsTheSwitchAndNeverHappensOnCi) {

@@ -14,19 +14,12 @@
 #include "relpos/harness/candidate_process.hpp"
 #include "relpos/harness/properties.hpp"
 #include "relpos/io/fixture.hpp"
+#include "relpos/io/temporary_directory.hpp"
 
 namespace relpos::harness {
 namespace {
 
 constexpr int kFailuresBeforeGivingUp = 3;
-
-std::filesystem::path make_work_directory() {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = fmt::format("{}/relpos-candidate-XXXXXX", tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
-  if (mkdtemp(pattern.data()) == nullptr)
-    throw RuntimeFailure(fmt::format("candidate: cannot create a work directory {}", pattern));
-  return pattern;
-}
 
 // Everything one candidate needs across cases: the process (restarted after
 // a crash), the work directory, the case counter.
@@ -37,7 +30,7 @@ class Session {
     if (options_.timeout_seconds <= 0)
       throw InputError(fmt::format("candidate timeout must be positive, not {}", options_.timeout_seconds));
     owns_directory_ = options_.work_directory.empty();
-    directory_ = owns_directory_ ? make_work_directory() : options_.work_directory;
+    directory_ = owns_directory_ ? io::make_temporary_directory("relpos-candidate") : options_.work_directory;
     std::filesystem::create_directories(directory_);
     const std::string text = directory_.string();
     if (std::any_of(text.begin(), text.end(), [](unsigned char ch) { return std::isspace(ch); }))

@@ -11,6 +11,7 @@
 #include "relpos/errors.hpp"
 #include "relpos/harness/case_json.hpp"
 #include "relpos/io/fixture.hpp"
+#include "relpos/io/atomic_file.hpp"
 #include "relpos/io/hdf5_file.hpp"
 
 namespace relpos::harness {
@@ -55,7 +56,7 @@ std::filesystem::path save_regression(const std::filesystem::path& directory, co
   std::filesystem::create_directories(directory);
   const std::filesystem::path path = directory / name;
   if (std::filesystem::exists(path)) return path;  // the same case (same hash) is already saved
-  io::write_atomically(path, [&](const std::filesystem::path& temporary) {
+  io::write_atomically(path, io::Overwrite::allow, [&](const std::filesystem::path& temporary) {
     std::ofstream out(temporary);
     out << document.dump(1) << "\n";
     if (!out) throw RuntimeFailure(fmt::format("{}: cannot write", temporary.string()));
@@ -73,20 +74,30 @@ RegressionCase load_regression(const std::filesystem::path& file) {
     throw InputError(fmt::format("{}: not valid JSON: {}", file.string(), e.what()));
   }
   const std::string where = file.string();
-  if (!document.is_object() || document.value("format", "") != kRegressionFormat)
+  if (!document.is_object() || !document.contains("format") || !document["format"].is_string() ||
+      document["format"].get<std::string>() != kRegressionFormat)
     throw InputError(fmt::format("{}: not a {} file", where, kRegressionFormat));
-  if (document.value("version", 0) != kRegressionVersion)
-    throw InputError(fmt::format("{}: version {} is not supported (this reader reads {})", where,
-                                 document.value("version", 0), kRegressionVersion));
-  RegressionCase regression;
-  regression.file = file;
-  regression.property = parse_property(document.value("property", ""));
-  regression.found_by = document.value("found_by", "");
-  regression.recorded_with = document.value("recorded_with", "");
-  regression.report = document.value("report", "");
-  if (!document.contains("case")) throw InputError(fmt::format("{}: missing field 'case'", where));
-  regression.value = case_from_json(document.at("case"), where);
-  return regression;
+  try {
+    if (document.value("version", 0) != kRegressionVersion)
+      throw InputError(fmt::format("{}: version {} is not supported (this reader reads {})", where,
+                                   document.value("version", 0), kRegressionVersion));
+    RegressionCase regression;
+    regression.file = file;
+    try {
+      regression.property = parse_property(document.value("property", ""));
+    } catch (const InputError& e) {
+      throw InputError(fmt::format("{}: {}", where, e.what()));
+    }
+    regression.found_by = document.value("found_by", "");
+    regression.recorded_with = document.value("recorded_with", "");
+    regression.report = document.value("report", "");
+    if (!document.contains("case")) throw InputError(fmt::format("{}: missing field 'case'", where));
+    regression.value = case_from_json(document.at("case"), where);
+    return regression;
+  } catch (const nlohmann::json::exception& e) {
+    // A field of the wrong type (e.g. "version": "1"): name the file, not just the JSON library's complaint.
+    throw InputError(fmt::format("{}: malformed {} file: {}", where, kRegressionFormat, e.what()));
+  }
 }
 
 std::vector<RegressionCase> load_regressions(const std::filesystem::path& directory) {

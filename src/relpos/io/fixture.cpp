@@ -9,17 +9,15 @@
 #include "relpos/bf16.hpp"
 #include "relpos/errors.hpp"
 #include "relpos/io/class_map.hpp"
+#include "relpos/io/atomic_file.hpp"
 #include "relpos/io/hdf5_file.hpp"
 #include "relpos/version.hpp"
+#include "relpos/io/shape_text.hpp"
 
 namespace relpos {
 namespace {
 
-std::string shape_text(const std::vector<std::size_t>& shape) {
-  std::string text = "[";
-  for (std::size_t k = 0; k < shape.size(); ++k) text += (k ? ", " : "") + std::to_string(shape[k]);
-  return text + "]";
-}
+using io::shape_text;
 
 std::int32_t small_integer(const io::Hdf5Reader& file, const std::string& name) {
   const std::int64_t value = file.integer_attribute(name);
@@ -65,26 +63,30 @@ FixtureMetadata read_metadata(const io::Hdf5Reader& file) {
 }
 
 Layout read_layout(const io::Hdf5Reader& file) {
-  Layout layout;
+  // Every shape is checked before any data is read: a damaged file must not
+  // make the reader allocate what its header claims.
   std::vector<std::size_t> first_shape;
   for (IdField field : kIdFields) {
     const std::string name = fmt::format("/inputs/{}", to_string(field));
-    io::IntegerData data = file.read_integers(name);
-    if (data.shape.size() != 1 && data.shape.size() != 2)
-      file.fail(name, fmt::format("expected shape [N] or [B, N], found {}", shape_text(data.shape)));
+    const std::vector<std::size_t> shape = file.dataset_shape(name);
+    if (shape.size() != 1 && shape.size() != 2)
+      file.fail(name, fmt::format("expected shape [N] or [B, N], found {}", shape_text(shape)));
     if (field == IdField::asym_id) {
-      first_shape = data.shape;
-      layout.batched = data.shape.size() == 2;
-    } else if (data.shape != first_shape) {
-      file.fail(name, fmt::format("shape {} differs from /inputs/asym_id {}", shape_text(data.shape),
-                                  shape_text(first_shape)));
+      first_shape = shape;
+    } else if (shape != first_shape) {
+      file.fail(name, fmt::format("shape {} differs from /inputs/asym_id {}", shape_text(shape), shape_text(first_shape)));
     }
-    const std::size_t batch = data.shape.size() == 2 ? data.shape[0] : 1;
-    const std::size_t tokens = data.shape.back();
-    if (tokens > static_cast<std::size_t>(kMaxTokens))
-      file.fail(name, fmt::format("N = {} exceeds the supported maximum {}", tokens, kMaxTokens));
+    if (shape.back() > static_cast<std::size_t>(kMaxTokens))
+      file.fail(name, fmt::format("N = {} exceeds the supported maximum {}", shape.back(), kMaxTokens));
+  }
+  Layout layout;
+  layout.batched = first_shape.size() == 2;
+  const std::size_t batch = layout.batched ? first_shape[0] : 1;
+  for (IdField field : kIdFields) {
+    const std::string name = fmt::format("/inputs/{}", to_string(field));
+    io::IntegerData data = file.read_integers(name);
     IdArray& target = layout.ids(field);
-    target.resize({batch, tokens});
+    target.resize({batch, first_shape.back()});
     std::copy(data.values.begin(), data.values.end(), target.begin());
   }
   return layout;
@@ -92,12 +94,12 @@ Layout read_layout(const io::Hdf5Reader& file) {
 
 Weights read_weights(const io::Hdf5Reader& file, const Config& config) {
   const std::string name = "/weights/linear_no_bias";
-  io::FloatData data = file.read_float32(name);
-  if (data.shape.size() != 2) file.fail(name, fmt::format("expected shape [c_z, F], found {}", shape_text(data.shape)));
-  if (static_cast<std::int64_t>(data.shape[0]) != config.c_z ||
-      static_cast<std::int64_t>(data.shape[1]) != config.feature_width())
+  const std::vector<std::size_t> shape = file.dataset_shape(name);
+  if (shape.size() != 2) file.fail(name, fmt::format("expected shape [c_z, F], found {}", shape_text(shape)));
+  if (static_cast<std::int64_t>(shape[0]) != config.c_z || static_cast<std::int64_t>(shape[1]) != config.feature_width())
     file.fail(name, fmt::format("shape {} does not match c_z = {} and F = 4*r_max + 2*s_max + 7 = {}",
-                                shape_text(data.shape), config.c_z, config.feature_width()));
+                                shape_text(shape), config.c_z, config.feature_width()));
+  io::FloatData data = file.read_float32(name);
   Weights weights(std::array<std::size_t, 2>{data.shape[0], data.shape[1]});
   std::copy(data.values.begin(), data.values.end(), weights.begin());
   try {
@@ -142,25 +144,45 @@ bool has_expected(const io::Hdf5Reader& file) {
   return file.has_dataset("/expected/output") || stored_encoding(file) == OutputEncoding::class_map;
 }
 
+// The pair tensor the inputs need, allocated only once its size is known to be sane.
+xt::xtensor<float, 4> allocate_expected(const io::Hdf5Reader& file, const std::string& name, const Layout& layout,
+                                        const Config& config) {
+  try {
+    validate_output_size(layout, config);
+  } catch (const InputError& e) {
+    file.fail(name, e.what());
+  }
+  const std::array<std::size_t, 4> shape{static_cast<std::size_t>(layout.batch()),
+                                         static_cast<std::size_t>(layout.tokens()),
+                                         static_cast<std::size_t>(layout.tokens()), static_cast<std::size_t>(config.c_z)};
+  try {
+    return xt::xtensor<float, 4>(shape);
+  } catch (const std::bad_alloc&) {
+    file.fail(name, fmt::format("the inputs need a {} float32 output ({:.3g} GB), which cannot be allocated here",
+                                shape_text(shape), 4e-9 * double(shape[0] * shape[1] * shape[2] * shape[3])));
+  }
+}
+
 xt::xtensor<float, 4> read_expected(const io::Hdf5Reader& file, const Layout& layout, const Config& config,
                                     Precision precision) {
-  xt::xtensor<float, 4> expected(std::array<std::size_t, 4>{static_cast<std::size_t>(layout.batch()),
-                                                            static_cast<std::size_t>(layout.tokens()),
-                                                            static_cast<std::size_t>(layout.tokens()),
-                                                            static_cast<std::size_t>(config.c_z)});
   const std::vector<std::size_t> want = expected_shape(layout, config);
   if (stored_encoding(file) == OutputEncoding::class_map) {
     if (file.has_dataset("/expected/output"))
       file.fail("/expected/output", "present although /expected declares encoding 'class-map' (ambiguous)");
     const std::string classes_name = "/expected/classes", rows_name = "/expected/rows";
-    io::IntegerData classes = file.read_integers(classes_name);
     const std::vector<std::size_t> want_classes(want.begin(), want.end() - 1);
-    if (classes.shape != want_classes)
-      file.fail(classes_name, fmt::format("shape {} but the inputs need {}", shape_text(classes.shape),
+    const std::vector<std::size_t> classes_shape = file.dataset_shape(classes_name);
+    if (classes_shape != want_classes)
+      file.fail(classes_name, fmt::format("shape {} but the inputs need {}", shape_text(classes_shape),
                                           shape_text(want_classes)));
+    const std::vector<std::size_t> rows_shape = file.dataset_shape(rows_name);
+    const auto pairs = static_cast<std::size_t>(layout.batch() * layout.tokens() * layout.tokens());
+    if (rows_shape.size() != 2 || static_cast<std::int64_t>(rows_shape[1]) != config.c_z || rows_shape[0] > pairs)
+      file.fail(rows_name, fmt::format("expected shape [K, c_z = {}] with K at most the number of pairs, found {}",
+                                       config.c_z, shape_text(rows_shape)));
+    xt::xtensor<float, 4> expected = allocate_expected(file, classes_name, layout, config);
+    io::IntegerData classes = file.read_integers(classes_name);
     io::FloatData rows = file.read_float32(rows_name);
-    if (rows.shape.size() != 2 || static_cast<std::int64_t>(rows.shape[1]) != config.c_z)
-      file.fail(rows_name, fmt::format("expected shape [K, c_z = {}], found {}", config.c_z, shape_text(rows.shape)));
     if (precision == Precision::bf16) check_bf16(file, rows_name, rows.values);
     const std::int64_t bad = io::decode_class_map(classes.values, rows.values, static_cast<std::size_t>(config.c_z),
                                                   {expected.data(), expected.size()});
@@ -170,9 +192,11 @@ xt::xtensor<float, 4> read_expected(const io::Hdf5Reader& file, const Layout& la
     return expected;
   }
   const std::string name = "/expected/output";
+  const std::vector<std::size_t> shape = file.dataset_shape(name);
+  if (shape != want)
+    file.fail(name, fmt::format("shape {} but the inputs and c_z need {}", shape_text(shape), shape_text(want)));
+  xt::xtensor<float, 4> expected = allocate_expected(file, name, layout, config);
   io::FloatData data = file.read_float32(name);
-  if (data.shape != want)
-    file.fail(name, fmt::format("shape {} but the inputs and c_z need {}", shape_text(data.shape), shape_text(want)));
   if (precision == Precision::bf16) check_bf16(file, name, data.values);
   std::copy(data.values.begin(), data.values.end(), expected.begin());
   return expected;
@@ -200,13 +224,12 @@ xt::xtensor<float, 4> read_expected_output(const std::filesystem::path& path, co
 }
 
 void write_fixture(const std::filesystem::path& path, const Fixture& fixture, const WriteOptions& options) {
-  std::error_code error;
-  if (!options.overwrite && std::filesystem::exists(path, error))
-    throw InputError(fmt::format("{}: already exists (refusing to overwrite; remove it or pass --force)", path.string()));
+  const io::Overwrite overwrite = options.overwrite ? io::Overwrite::allow : io::Overwrite::refuse;
+  io::refuse_existing(path, overwrite);
   validate(fixture.problem());
   const FixtureMetadata& meta = fixture.meta;
   const Layout& layout = fixture.layout;
-  io::write_atomically(path, [&](const std::filesystem::path& temporary) {
+  io::write_atomically(path, overwrite, [&](const std::filesystem::path& temporary) {
     io::Hdf5Writer file(temporary);
     file.string_attribute("format", kFixtureFormat);
     file.integer_attribute("format_version", kFixtureVersion);

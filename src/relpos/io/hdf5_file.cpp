@@ -1,9 +1,7 @@
 #include "relpos/io/hdf5_file.hpp"
 
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <fstream>
 
@@ -74,6 +72,22 @@ std::vector<hsize_t> chunk_shape(const std::vector<std::size_t>& shape, std::siz
   }
   return chunk;
 }
+
+// Closes an object opened through the C API, also when an exception leaves early.
+class OpenObject {
+ public:
+  OpenObject(hid_t location, const std::string& name) : id_(H5Oopen(location, name.c_str(), H5P_DEFAULT)) {}
+  ~OpenObject() {
+    if (id_ >= 0) H5Oclose(id_);
+  }
+  OpenObject(const OpenObject&) = delete;
+  OpenObject& operator=(const OpenObject&) = delete;
+  hid_t id() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+};
 
 }  // namespace
 
@@ -235,14 +249,13 @@ std::vector<std::string> Hdf5Reader::dataset_names() const {
 std::string Hdf5Reader::object_string_attribute(const std::string& object, const std::string& name) const {
   if (!link_exists(file_->getId(), object)) return {};
   try {
-    const hid_t id = H5Oopen(file_->getId(), object.c_str(), H5P_DEFAULT);
-    if (id < 0) return {};
+    const OpenObject opened(file_->getId(), object);
+    if (!opened.valid()) return {};
     std::string value;
-    if (H5Aexists(id, name.c_str()) > 0) {
-      H5::Attribute attribute(H5Aopen(id, name.c_str(), H5P_DEFAULT));
+    if (H5Aexists(opened.id(), name.c_str()) > 0) {
+      H5::Attribute attribute(H5Aopen(opened.id(), name.c_str(), H5P_DEFAULT));
       if (attribute.getTypeClass() == H5T_STRING) attribute.read(attribute.getStrType(), value);
     }
-    H5Oclose(id);
     while (!value.empty() && value.back() == '\0') value.pop_back();
     return value;
   } catch (const H5::Exception& e) {
@@ -308,14 +321,13 @@ void Hdf5Writer::integer_attribute(const std::string& name, std::int64_t value) 
 
 void Hdf5Writer::object_string_attribute(const std::string& object, const std::string& name, const std::string& value) {
   try {
-    const hid_t id = H5Oopen(file_->getId(), object.c_str(), H5P_DEFAULT);
-    if (id < 0) throw RuntimeFailure(fmt::format("{}: {}: no such object", path_.string(), object));
+    const OpenObject opened(file_->getId(), object);
+    if (!opened.valid()) throw RuntimeFailure(fmt::format("{}: {}: no such object", path_.string(), object));
     const H5::StrType type = string_type(value);
-    const hid_t attribute = H5Acreate2(id, name.c_str(), type.getId(), H5::DataSpace(H5S_SCALAR).getId(),
+    const hid_t attribute = H5Acreate2(opened.id(), name.c_str(), type.getId(), H5::DataSpace(H5S_SCALAR).getId(),
                                        H5P_DEFAULT, H5P_DEFAULT);
     const herr_t status = attribute < 0 ? -1 : H5Awrite(attribute, type.getId(), value.c_str());
     if (attribute >= 0) H5Aclose(attribute);
-    H5Oclose(id);
     if (status < 0) throw RuntimeFailure(fmt::format("{}: {}/@{}: cannot be written", path_.string(), object, name));
   } catch (const H5::Exception& e) {
     throw RuntimeFailure(fmt::format("{}: {}/@{}: cannot be written ({})", path_.string(), object, name,
@@ -366,21 +378,6 @@ void Hdf5Writer::write_int32(const std::string& name, const std::vector<std::siz
 
 void Hdf5Writer::write_float32(const std::string& name, const std::vector<std::size_t>& shape, const float* data) {
   write_dataset(*file_, path_, name, shape, data, H5::PredType::IEEE_F32LE, H5::PredType::NATIVE_FLOAT);
-}
-
-std::filesystem::path temporary_sibling(const std::filesystem::path& target) {
-  static std::atomic<unsigned> counter{0};
-  const std::filesystem::path directory = target.has_parent_path() ? target.parent_path() : ".";
-  return directory / fmt::format(".{}.tmp-{}-{}", target.filename().string(), ::getpid(), counter++);
-}
-
-void commit_temporary(const std::filesystem::path& temporary, const std::filesystem::path& target) {
-  std::error_code error;
-  std::filesystem::rename(temporary, target, error);
-  if (error) {
-    std::filesystem::remove(temporary, error);
-    throw InputError(fmt::format("{}: cannot be written ({})", target.string(), error.message()));
-  }
 }
 
 }  // namespace relpos::io

@@ -89,25 +89,4 @@ class Hdf5Writer {
   std::unique_ptr<H5::H5File> file_;
 };
 
-/// Writes to a temporary file beside `target` and renames it into place only
-/// when `write` succeeded: readers never see a half-written file.
-template <class Write>
-void write_atomically(const std::filesystem::path& target, Write&& write);
-
-std::filesystem::path temporary_sibling(const std::filesystem::path& target);
-void commit_temporary(const std::filesystem::path& temporary, const std::filesystem::path& target);
-
-template <class Write>
-void write_atomically(const std::filesystem::path& target, Write&& write) {
-  const std::filesystem::path temporary = temporary_sibling(target);
-  try {
-    write(temporary);
-  } catch (...) {
-    std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
-    throw;
-  }
-  commit_temporary(temporary, target);
-}
-
 }  // namespace relpos::io

@@ -11,7 +11,10 @@
 #include <nlohmann/json.hpp>
 
 #include "relpos/errors.hpp"
+#include "relpos/io/atomic_file.hpp"
 #include "relpos/io/hdf5_file.hpp"
+#include "relpos/bf16.hpp"
+#include "relpos/io/shape_text.hpp"
 
 namespace relpos::io {
 namespace {
@@ -20,12 +23,6 @@ static_assert(std::endian::native == std::endian::little, "safetensors data is l
 
 // The reference implementation refuses larger headers too.
 constexpr std::uint64_t kMaxHeaderBytes = 100u << 20;
-
-std::string shape_text(const std::vector<std::size_t>& shape) {
-  std::string text = "[";
-  for (std::size_t k = 0; k < shape.size(); ++k) text += (k ? ", " : "") + std::to_string(shape[k]);
-  return text + "]";
-}
 
 float float_from_f16(std::uint16_t half) {
   const std::uint32_t sign = static_cast<std::uint32_t>(half & 0x8000u) << 16;
@@ -38,8 +35,6 @@ float float_from_f16(std::uint16_t half) {
   if (exponent == 0x1f) return std::bit_cast<float>(sign | 0x7f800000u | (mantissa << 13));
   return std::bit_cast<float>(sign | ((exponent + 112) << 23) | (mantissa << 13));
 }
-
-float float_from_bf16(std::uint16_t bits) { return std::bit_cast<float>(static_cast<std::uint32_t>(bits) << 16); }
 
 }  // namespace
 
@@ -189,7 +184,7 @@ Float32Tensor SafetensorsFile::read_float32(std::string_view name) const {
     } else {
       std::uint16_t half = 0;
       std::memcpy(&half, bytes.data() + 2 * k, 2);
-      tensor.values[k] = entry->dtype == "F16" ? float_from_f16(half) : float_from_bf16(half);
+      tensor.values[k] = entry->dtype == "F16" ? float_from_f16(half) : bf16_to_float(half);
     }
   }
   return tensor;
@@ -203,9 +198,7 @@ std::vector<unsigned char> f32_bytes(const std::vector<float>& values) {
 
 void write_safetensors(const std::filesystem::path& path, std::vector<SafetensorsTensor> tensors,
                        const std::map<std::string, std::string>& metadata, bool overwrite) {
-  std::error_code error;
-  if (!overwrite && std::filesystem::exists(path, error))
-    throw InputError(fmt::format("{}: already exists (refusing to overwrite; remove it or pass --force)", path.string()));
+  io::refuse_existing(path, overwrite ? io::Overwrite::allow : io::Overwrite::refuse);
   std::sort(tensors.begin(), tensors.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   nlohmann::json header = nlohmann::json::object();  // std::map-backed: keys come out sorted
   if (!metadata.empty()) header["__metadata__"] = metadata;
@@ -227,7 +220,8 @@ void write_safetensors(const std::filesystem::path& path, std::vector<Safetensor
   }
   std::string header_text = header.dump();
   header_text.resize((header_text.size() + 7) / 8 * 8, ' ');
-  write_atomically(path, [&](const std::filesystem::path& temporary) {
+  const io::Overwrite policy = overwrite ? io::Overwrite::allow : io::Overwrite::refuse;
+  io::write_atomically(path, policy, [&](const std::filesystem::path& temporary) {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     if (!out) throw InputError(fmt::format("{}: cannot be created", path.string()));
     unsigned char length_bytes[8];

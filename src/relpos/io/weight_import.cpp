@@ -11,21 +11,18 @@
 #include "relpos/io/hdf5_file.hpp"
 #include "relpos/io/safetensors.hpp"
 #include "relpos/io/sha256.hpp"
+#include "relpos/io/shape_text.hpp"
 
 namespace relpos {
 namespace {
+
+using io::shape_text;
 
 constexpr std::array<std::string_view, 3> kKnownKeys = {
     "relative_position_encoding.linear_no_bias.weight",                    // Protenix / PXDesign trunk
     "diffusion_module.diffusion_conditioning.relpe.linear_no_bias.weight",  // Protenix diffusion copy
     "rel_pos.linear_layer.weight",                                          // Boltz-1 / Boltz-2
 };
-
-std::string shape_text(const std::vector<std::size_t>& shape) {
-  std::string text = "[";
-  for (std::size_t k = 0; k < shape.size(); ++k) text += (k ? ", " : "") + std::to_string(shape[k]);
-  return text + "]";
-}
 
 enum class FileKind { hdf5, safetensors, torch_zip, torch_pickle, unknown };
 
@@ -191,6 +188,16 @@ std::vector<std::string> weight_key_candidates(bool hdf5) {
   return names;
 }
 
+namespace {
+// A solved r_max or s_max beyond what any config accepts is the file's problem, named here.
+ClipChoice within_limits(std::int64_t r_max, std::int64_t s_max, const std::string& origin, std::string_view where) {
+  if (r_max > kMaxClip || s_max > kMaxClip)
+    throw InputError(fmt::format("{}: r_max = {}, s_max = {} ({}) exceed the supported maximum {}", where, r_max, s_max,
+                                 origin, kMaxClip));
+  return {static_cast<std::int32_t>(r_max), static_cast<std::int32_t>(s_max), origin};
+}
+}  // namespace
+
 ClipChoice choose_clip(std::int64_t width, const ConfigHints& given, std::optional<std::int32_t> recorded_r_max,
                        std::optional<std::int32_t> recorded_s_max, std::string_view where) {
   if (width < 7 || width % 2 == 0)
@@ -213,13 +220,13 @@ ClipChoice choose_clip(std::int64_t width, const ConfigHints& given, std::option
     if (solved < 0)
       throw InputError(fmt::format("{}: F = {} is too small for r_max = {} (needs F >= {})", where, width, *r,
                                    4 * std::int64_t{*r} + 7));
-    return {*r, static_cast<std::int32_t>(solved), origin};
+    return within_limits(*r, solved, origin, where);
   }
   if (s) {
     const std::int64_t twice_r = half - *s;
     if (twice_r < 0 || twice_r % 2 != 0)
       throw InputError(fmt::format("{}: F = {} leaves no integer r_max >= 0 for s_max = {}", where, width, *s));
-    return {static_cast<std::int32_t>(twice_r / 2), *s, origin};
+    return within_limits(twice_r / 2, *s, origin, where);
   }
   if (width == 139) return {32, 2, "AF3 defaults (F = 139)"};
   if (half <= 1) return {0, static_cast<std::int32_t>(half), fmt::format("the only fit for F = {}", width)};
