@@ -136,6 +136,34 @@ TEST(Backend, RejectsNonFiniteWeights) {
   EXPECT_THROW(compute_fp32(*make_backend("cpu"), Problem{config, layout, weights}), InputError);
 }
 
+// A writer that skips an element must not pass for a correct one: the buffer starts as NaN.
+TEST(Backend, ElementsAWriterSkipsReadAsNaN) {
+  const Config config{4, 1, 3};
+  const Problem problem{config, testing::monomer(2, 0), protenix_synthetic_weights(config, 5)};
+  const auto writes_all_but_first = [&](const Problem& p, const PairOutput& out) {
+    const auto full = compute_fp32(*make_backend("cpu"), p);
+    for (std::int64_t k = 1; k < out.elements(); ++k) {
+      if (out.mode == OutputMode::write_bf16) {
+        out.bf16()[k] = bf16_round(full.data()[k]);
+      } else {
+        out.fp32()[k] = full.data()[k];
+      }
+    }
+  };
+  const auto fp32 = compute_fp32(writes_all_but_first, problem);
+  EXPECT_TRUE(std::isnan(fp32.data()[0]));
+  EXPECT_FALSE(std::isnan(fp32.data()[1]));
+  const auto bf16 = compute_bf16_as_float(writes_all_but_first, problem);
+  EXPECT_TRUE(std::isnan(bf16.data()[0]));
+  EXPECT_FALSE(std::isnan(bf16.data()[1]));
+}
+
+TEST(Backend, AnOutputTooLargeToAddressIsAnInputError) {
+  const Layout layout = testing::monomer(std::int64_t{1} << 17, 0);  // 2^34 pairs
+  EXPECT_NO_THROW(validate_output_size(layout, Config{32, 2, 128}));  // 8.8 TB: addressable, if absurd
+  EXPECT_THROW(validate_output_size(layout, Config{32, 2, 1 << 29}), InputError);  // 2^65 bytes
+}
+
 TEST(Backend, UnknownNameIsAnInputError) { EXPECT_THROW(make_backend("gpu"), InputError); }
 
 }  // namespace

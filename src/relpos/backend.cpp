@@ -1,6 +1,8 @@
 #include "relpos/backend.hpp"
 
+#include <algorithm>
 #include <array>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -40,18 +42,31 @@ std::unique_ptr<Backend> make_backend(std::string_view name, const BackendOption
   throw InputError(fmt::format("unknown backend '{}' (known: onehot, onehot-blas, cpu, cuda)", name));
 }
 
+namespace {
+// Distinct from any NaN an arithmetic path produces, so a report can tell "never written" apart.
+constexpr bf16_bits kUnwrittenBf16 = 0x7fc1;
+}  // namespace
+
+xt::xtensor<float, 4> compute_fp32(const OutputWriter& write, const Problem& problem) {
+  xt::xtensor<float, 4> out(problem.output_shape(), std::numeric_limits<float>::quiet_NaN());
+  write(problem, PairOutput::write(out));
+  return out;
+}
+
 xt::xtensor<float, 4> compute_fp32(const Backend& backend, const Problem& problem) {
+  return compute_fp32([&](const Problem& p, const PairOutput& out) { backend.run(p, out); }, problem);
+}
+
+xt::xtensor<float, 4> compute_bf16_as_float(const OutputWriter& write, const Problem& problem) {
+  xt::xtensor<bf16_bits, 4> bits(problem.output_shape(), kUnwrittenBf16);
+  write(problem, PairOutput::write_bf16(bits));
   xt::xtensor<float, 4> out(problem.output_shape());
-  backend.run(problem, PairOutput::write(out));
+  std::transform(bits.begin(), bits.end(), out.begin(), [](bf16_bits b) { return bf16_to_float(b); });
   return out;
 }
 
 xt::xtensor<float, 4> compute_bf16_as_float(const Backend& backend, const Problem& problem) {
-  xt::xtensor<bf16_bits, 4> bits(problem.output_shape());
-  backend.run(problem, PairOutput::write_bf16(bits));
-  xt::xtensor<float, 4> out(problem.output_shape());
-  std::transform(bits.begin(), bits.end(), out.begin(), [](bf16_bits b) { return bf16_to_float(b); });
-  return out;
+  return compute_bf16_as_float([&](const Problem& p, const PairOutput& out) { backend.run(p, out); }, problem);
 }
 
 }  // namespace relpos

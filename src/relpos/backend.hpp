@@ -1,5 +1,6 @@
 #pragma once
 // The one interface every implementation of Algorithm 3 sits behind.
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -52,9 +53,15 @@ std::span<const std::string_view> backend_names();
 /// (cuda without a device) is still returned: ask availability().
 std::unique_ptr<Backend> make_backend(std::string_view name, const BackendOptions& options = {});
 
-/// Convenience: allocate and compute an fp32 [B, N, N, c_z] result on the host.
+/// Anything that fills a host PairOutput for a Problem: Backend::run, a user's kernel, a mutant.
+using OutputWriter = std::function<void(const Problem&, const PairOutput&)>;
+
+/// Allocate an fp32 [B, N, N, c_z] result on the host and let `write` fill it.
+/// The buffer starts as NaN, so an element the writer skips never passes for a value.
+xt::xtensor<float, 4> compute_fp32(const OutputWriter& write, const Problem& problem);
 xt::xtensor<float, 4> compute_fp32(const Backend& backend, const Problem& problem);
-/// Convenience: allocate and compute in bf16 mode, widened to float (the fixture representation).
+/// The same in bf16 mode, widened to float (the fixture representation); starts as bf16 NaN.
+xt::xtensor<float, 4> compute_bf16_as_float(const OutputWriter& write, const Problem& problem);
 xt::xtensor<float, 4> compute_bf16_as_float(const Backend& backend, const Problem& problem);
 
 }  // namespace relpos

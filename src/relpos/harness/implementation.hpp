@@ -12,7 +12,7 @@
 
 namespace relpos::harness {
 
-using RunFunction = std::function<void(const Problem&, const PairOutput&)>;
+using RunFunction = OutputWriter;
 
 /// Which OutputModes the implementation supports; properties of the others are skipped.
 struct OutputModes {

@@ -2,7 +2,6 @@
 
 #include <array>
 #include <cmath>
-#include <limits>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -38,28 +37,10 @@ constexpr std::array<PropertyInfo, 13> kProperties = {{
     {Property::threads, "threads", "another thread count changes not a single bit"},
 }};
 
-// Unwritten output must not pass for a correct value: start from NaN.
-constexpr float kSentinel = std::numeric_limits<float>::quiet_NaN();
-constexpr bf16_bits kSentinelBf16 = 0x7fc1;
-
-Tensor run_fp32(const RunFunction& run, const Problem& problem) {
-  Tensor out(problem.output_shape(), kSentinel);
-  run(problem, PairOutput::write(out));
-  return out;
-}
-
-Tensor run_bf16(const RunFunction& run, const Problem& problem) {
-  xt::xtensor<bf16_bits, 4> bits(problem.output_shape(), kSentinelBf16);
-  run(problem, PairOutput::write_bf16(bits));
-  Tensor out(problem.output_shape());
-  std::transform(bits.begin(), bits.end(), out.begin(), [](bf16_bits b) { return bf16_to_float(b); });
-  return out;
-}
-
-Tensor reference_fp32(const Problem& problem) { return run_fp32([](const Problem& p, const PairOutput& out) {
+Tensor reference_fp32(const Problem& problem) {
   static const std::unique_ptr<Backend> onehot = make_backend("onehot");
-  onehot->run(p, out);
-}, problem); }
+  return compute_fp32(*onehot, problem);
+}
 
 Comparison compare_tensors(const Problem& problem, const Tensor& expected, const Tensor& got, Precision precision,
                            const Policy& policy) {
@@ -140,7 +121,7 @@ Verdict check_structure(const Case& c, const Implementation& impl) {
   config.c_z = kProbeChannels;
   const Weights weights = probe_weights(config);
   const Problem problem{config, c.layout, weights};
-  const Tensor out = run_fp32(impl.run, problem);
+  const Tensor out = compute_fp32(impl.run, problem);
   const BinParams params = problem.bins();
   const std::int64_t n = c.layout.tokens(), r = config.r_max, s = config.s_max;
   const auto at = [&](std::int64_t b, std::int64_t i, std::int64_t j, int channel) { return out(b, i, j, channel); };
@@ -206,9 +187,9 @@ Verdict check_structure(const Case& c, const Implementation& impl) {
 // The output for a transformed layout against the original output (same policy).
 Verdict check_invariance(const Case& c, const Implementation& impl, const Policy& policy, const Layout& changed,
                          std::string_view what) {
-  const Tensor original = run_fp32(impl.run, c.problem());
+  const Tensor original = compute_fp32(impl.run, c.problem());
   const Problem changed_problem{c.config, changed, c.weights};
-  const Tensor got = run_fp32(impl.run, changed_problem);
+  const Tensor got = compute_fp32(impl.run, changed_problem);
   return verdict(compare_tensors(changed_problem, original, got, Precision::fp32, policy),
                  fmt::format("{}: the output changed (expected: the original layout's output; got: the changed "
                              "layout's, whose ids the report shows)",
@@ -224,12 +205,12 @@ Policy determinism_policy(const Implementation& impl, const Policy& policy) {
 Verdict check_batch_split(const Case& c, const Implementation& impl, const Policy& policy) {
   const Policy exact = determinism_policy(impl, policy);
   if (c.layout.batch() > 1 || c.layout.batched) {
-    const Tensor whole = run_fp32(impl.run, c.problem());
+    const Tensor whole = compute_fp32(impl.run, c.problem());
     const std::size_t slice = whole.size() / static_cast<std::size_t>(c.layout.batch());
     for (std::int64_t b = 0; b < c.layout.batch(); ++b) {
       const Layout element = c.layout.element(b);
       const Problem alone{c.config, element, c.weights};
-      const Tensor got = run_fp32(impl.run, alone);
+      const Tensor got = compute_fp32(impl.run, alone);
       const std::span<const float> expected(whole.data() + static_cast<std::size_t>(b) * slice, slice);
       const Comparison comparison = compare(alone, expected, {got.data(), got.size()}, Precision::fp32, exact);
       if (!comparison.passed())
@@ -240,11 +221,11 @@ Verdict check_batch_split(const Case& c, const Implementation& impl, const Polic
     return {};
   }
   // One unbatched complex: as a batch of two copies, each half must equal it.
-  const Tensor alone = run_fp32(impl.run, c.problem());
+  const Tensor alone = compute_fp32(impl.run, c.problem());
   const std::vector<Layout> copies = {c.layout, c.layout};
   const Layout twice = Layout::stack(copies);
   const Problem batch{c.config, twice, c.weights};
-  const Tensor both = run_fp32(impl.run, batch);
+  const Tensor both = compute_fp32(impl.run, batch);
   for (std::int64_t b = 0; b < 2; ++b) {
     const std::span<const float> got(both.data() + static_cast<std::size_t>(b) * alone.size(), alone.size());
     const Comparison comparison = compare(c.problem(), {alone.data(), alone.size()}, got, Precision::fp32, exact);
@@ -258,8 +239,8 @@ Verdict check_batch_split(const Case& c, const Implementation& impl, const Polic
 
 Verdict check_options(const Case& c, const Implementation& impl, const Policy& policy, const BackendOptions& changed,
                       const BackendOptions& baseline, std::string_view what) {
-  const Tensor expected = run_fp32(impl.configure(baseline), c.problem());
-  const Tensor got = run_fp32(impl.configure(changed), c.problem());
+  const Tensor expected = compute_fp32(impl.configure(baseline), c.problem());
+  const Tensor got = compute_fp32(impl.configure(changed), c.problem());
   return verdict(compare_tensors(c.problem(), expected, got, Precision::fp32, determinism_policy(impl, policy)), what);
 }
 
@@ -268,13 +249,13 @@ Verdict check_unguarded(Property property, const Case& c, const Implementation& 
   const Transform& t = c.transform;
   switch (property) {
     case Property::fp32:
-      return verdict(compare_tensors(problem, reference_fp32(problem), run_fp32(impl.run, problem), Precision::fp32,
+      return verdict(compare_tensors(problem, reference_fp32(problem), compute_fp32(impl.run, problem), Precision::fp32,
                                      policy),
                      "fp32: differs from the one-hot reference");
     case Property::bf16: {
       Tensor rounded = reference_fp32(problem);
       for (float& v : rounded) v = round_to_bf16(v);
-      return verdict(compare_tensors(problem, rounded, run_bf16(impl.run, problem), Precision::bf16, policy),
+      return verdict(compare_tensors(problem, rounded, compute_bf16_as_float(impl.run, problem), Precision::bf16, policy),
                      "bf16: differs from the reference rounded once to bf16");
     }
     case Property::accumulate: {
@@ -289,10 +270,10 @@ Verdict check_unguarded(Property property, const Case& c, const Implementation& 
     }
     case Property::structure: return check_structure(c, impl);
     case Property::permutation: {
-      const Tensor original = run_fp32(impl.run, problem);
+      const Tensor original = compute_fp32(impl.run, problem);
       const Layout permuted = permute_tokens(c.layout, t.permutation);
       const Problem permuted_problem{c.config, permuted, c.weights};
-      const Tensor got = run_fp32(impl.run, permuted_problem);
+      const Tensor got = compute_fp32(impl.run, permuted_problem);
       return verdict(compare_tensors(permuted_problem, permute_pairs(original, t.permutation), got, Precision::fp32,
                                      policy),
                      fmt::format("permutation: the permuted layout's output is not the permuted output "
