@@ -83,6 +83,7 @@ TEST(BenchRunner, RunsEveryCombinationAndKeepsTheNumbersConsistent) {
     MemoryShape shape;
     shape.tokens = r.n;
     shape.mode = parse_output_mode(r.mode);
+    shape.threads = r.threads;  // each thread count's own model and measurement
     EXPECT_EQ(r.model_extra_bytes, backend_memory_model(r.backend, shape).extra_bytes);
     EXPECT_TRUE(r.speedup_vs_onehot_blas.has_value());
     EXPECT_EQ(r.speedup_vs_onehot.has_value(), r.n == 12);

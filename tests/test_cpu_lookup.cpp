@@ -113,7 +113,8 @@ TEST(CpuLookup, ChannelsThatAreNoWholeVectorAreExact) {
 TEST(CpuLookup, ATableTooLargeForItsCapFallsBackToSumming) {
   // r_max 200, c_z 256: the pair table would be 3.3 MB, far over its cap.
   const Config config{200, 2, 256};
-  EXPECT_EQ(cpu_lookup_workspace_bytes(config), static_cast<std::size_t>(config.feature_width() * 256) * sizeof(float));
+  EXPECT_EQ(cpu_lookup_workspace_bytes(config, OutputMode::write_fp32, 0),
+            static_cast<std::size_t>(config.feature_width() * 256) * sizeof(float));
   expect_every_mode_exact(config, bench::bench_layout(40), "no pair table");
 }
 
@@ -167,7 +168,7 @@ TEST(CpuLookup, WorkspaceIsTheWeightTablePairTableAndSegments) {
   paper.variant = Variant::paper;  // same_entity and d_chain independent: 12 chain keys
   EXPECT_EQ(cpu_lookup_workspace_bytes(paper, OutputMode::write_fp32, 1000),
             weights + 66 * 12 * 128 * sizeof(float) + segments);
-  EXPECT_EQ(cpu_lookup_workspace_bytes(config), weights + 66 * 6 * 128 * sizeof(float));
+  EXPECT_EQ(cpu_lookup_workspace_bytes(config, OutputMode::write_fp32, 0), weights + 66 * 6 * 128 * sizeof(float));
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // path, and agreement with the measured peaks of this project's own paths.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "relpos/backends/cpu_lookup.hpp"
 #include "relpos/backends/onehot.hpp"
 #include "relpos/bench/bench_layout.hpp"
@@ -112,27 +114,42 @@ TEST(MemoryModel, MatchesMeasuredPeaksOfOurPaths) {
   const Layout layout = bench_layout(n);
   const Weights weights = protenix_synthetic_weights(config, 3);
   const Problem problem{config, layout, weights};
-  for (const char* name : {"onehot", "cpu"})
+  struct Path {
+    const char* name;
+    int threads;
+  };
+  // onehot-blas at 2 threads: OpenBLAS's threaded driver adds a packed copy of the feature block.
+  for (const Path path : {Path{"onehot", 1}, Path{"onehot-blas", 1}, Path{"onehot-blas", 2}, Path{"cpu", 2}})
     for (OutputMode mode : {OutputMode::write_fp32, OutputMode::write_bf16, OutputMode::accumulate}) {
-      const MemoryShape shape = shape_at(n, mode);
-      const PathMemory model = backend_memory_model(name, shape);
-      const PeakMeasurement measured = measure_backend_peak(name, {.threads = 2}, problem, mode);
+      MemoryShape shape = shape_at(n, mode);
+      shape.threads = path.threads;
+      const std::string label = fmt::format("{} ({} threads) {}", path.name, path.threads, to_string(mode));
+      const PathMemory model = backend_memory_model(path.name, shape);
+      const PeakMeasurement measured = measure_backend_peak(path.name, {.threads = path.threads}, problem, mode);
       const double pair_tensor = static_cast<double>(shape.output_bytes());
       const double measured_total = pair_tensor + static_cast<double>(measured.extra_bytes());
       const double model_total = pair_tensor + static_cast<double>(model.extra_bytes);
       EXPECT_NEAR(measured_total, model_total, 0.10 * model_total)
-          << name << " " << to_string(mode) << ": measured extra " << measured.extra_bytes() << ", model extra "
-          << model.extra_bytes;
+          << label << ": measured extra " << measured.extra_bytes() << ", model extra " << model.extra_bytes;
       const double measured_extra = static_cast<double>(measured.extra_bytes());
       const double model_extra = static_cast<double>(model.extra_bytes);
-      if (std::string(name) == "onehot") {
+      if (std::string_view(path.name) != "cpu") {
         // The workspace alone (36 MB and more) is resolved well within 10% too.
-        EXPECT_NEAR(measured_extra, model_extra, 0.10 * model_extra) << name << " " << to_string(mode);
+        EXPECT_NEAR(measured_extra, model_extra, 0.10 * model_extra) << label;
       } else {
         // A few hundred kB: heap reuse and page granularity decide up to ~30 pages either way.
-        EXPECT_NEAR(measured_extra, model_extra, 128.0 * 1024) << name << " " << to_string(mode);
+        EXPECT_NEAR(measured_extra, model_extra, 128.0 * 1024) << label;
       }
     }
+}
+
+TEST(MemoryModel, ThreadedOpenblasAddsAPackedCopyOfTheFeatureBlock) {
+  MemoryShape shape = shape_at(256);
+  const std::uint64_t one = backend_memory_model("onehot-blas", shape).extra_bytes;
+  shape.threads = 2;
+  const std::uint64_t two = backend_memory_model("onehot-blas", shape).extra_bytes;
+  EXPECT_EQ(two - one, static_cast<std::uint64_t>(shape.chunk_rows * shape.config.feature_width()) * 4u);
+  EXPECT_EQ(one, backend_memory_model("onehot", shape).extra_bytes);  // the sequential form has no threads
 }
 
 }  // namespace

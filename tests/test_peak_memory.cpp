@@ -14,8 +14,10 @@ namespace relpos::bench {
 namespace {
 
 constexpr std::uint64_t kMiB = 1 << 20;
-// Page resolution: a block can share a page already resident, or bring a page of bookkeeping.
-constexpr std::uint64_t kSlack = 64 * 1024;
+// Page resolution: a block can share a page already resident, or bring a page of bookkeeping;
+// under load the kernel may also drop a few clean file-backed pages (code) from the
+// child's resident set while it runs (seen: 21 pages on a busy 2-core VM).
+constexpr std::uint64_t kSlack = 256 * 1024;
 
 TEST(PeakMemory, SeesATransientAllocation) {
   const PeakMeasurement m = measure_peak_in_child([] {},

@@ -58,6 +58,9 @@ void register_memory(CLI::App& root, Commands& commands) {
   app->add_option("--s-max", args->shape.config.s_max, "chain clip (default 2)");
   app->add_option("--variant", args->variant, "af3 (default) or paper")->check(CLI::IsMember({"af3", "paper"}));
   app->add_option("--chunk-rows", args->shape.chunk_rows, "our onehot's pair rows per block (default 65536)");
+  app->add_option("--threads", args->shape.threads,
+                  "OpenBLAS threads for onehot-blas (default 1; more adds a packed copy of the feature block)")
+      ->check(CLI::PositiveNumber);
   app->add_option("--batch", args->shape.batch, "batch size B (default 1)")->check(CLI::PositiveNumber);
   app->add_option("--mode", args->mode, "fp32 (default), bf16 or accumulate")
       ->check(CLI::IsMember({"fp32", "bf16", "accumulate"}));

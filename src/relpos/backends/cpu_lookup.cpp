@@ -6,6 +6,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "relpos/backends/cpu_lookup_kernel.hpp"
+#include "relpos/system.hpp"
 
 namespace relpos {
 namespace {
@@ -180,8 +181,8 @@ class CpuLookupBackend final : public Backend {
     shared.streaming = aligned && out.mode != OutputMode::accumulate && wanted;
 
     const std::int64_t rows = layout.batch() * layout.tokens();
-    const int hardware = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    const std::int64_t workers = std::clamp<std::int64_t>(options_.threads > 0 ? options_.threads : hardware, 1, rows);
+    const std::int64_t workers =
+        std::clamp<std::int64_t>(options_.threads > 0 ? options_.threads : usable_cores(), 1, rows);
     auto kernel = xsimd::dispatch<xsimd::arch_list<xsimd::avx512bw, xsimd::avx2, xsimd::sse2>>(detail::LookupKernel{});
 
     // Static contiguous row ranges: each thread first-touches the pages it writes.
@@ -225,10 +226,6 @@ std::string_view cpu_lookup_instruction_set() {
   if (best >= xsimd::avx512bw::version()) return "avx512bw";
   if (best >= xsimd::avx2::version()) return "avx2";
   return "sse2";
-}
-
-std::size_t cpu_lookup_workspace_bytes(const Config& config) {
-  return cpu_lookup_workspace_bytes(config, OutputMode::write_fp32, 0);
 }
 
 }  // namespace relpos

@@ -18,7 +18,4 @@ std::size_t cpu_lookup_workspace_bytes(const Config& config, OutputMode mode, st
 /// The instruction set the lookup's kernel runs with here: "avx512bw", "avx2" or "sse2".
 std::string_view cpu_lookup_instruction_set();
 
-/// The N-independent part in the largest mode (fp32 and accumulate; bf16 needs less).
-std::size_t cpu_lookup_workspace_bytes(const Config& config);
-
 }  // namespace relpos

@@ -24,6 +24,7 @@
 #include "relpos/problem.hpp"
 #include "relpos/synthetic_weights.hpp"
 #include "relpos/version.hpp"
+#include "relpos/system.hpp"
 
 namespace relpos::bench {
 namespace {
@@ -32,8 +33,6 @@ namespace {
 // (into the same pre-faulted memory) is already a fair sample.
 constexpr double kSlowCallSeconds = 1.0;
 constexpr std::int64_t kTinyTokens = 4;
-
-int hardware_threads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 std::vector<double> load_average() {
   double load[3] = {0, 0, 0};
@@ -139,7 +138,7 @@ PeakMeasurement measure_backend_peak(const std::string& name, const BackendOptio
   const std::int64_t channels = problem.config.c_z;
   const std::uint64_t count = static_cast<std::uint64_t>(batch * n * n * channels);
   const std::uint64_t bytes = count * element_bytes(mode);
-  const int threads = options.threads > 0 ? options.threads : hardware_threads();
+  const int threads = options.threads > 0 ? options.threads : usable_cores();
   const auto backend = make_backend(name, options);
   const Layout tiny_layout = bench_layout(kTinyTokens);
   const Problem tiny_problem{problem.config, tiny_layout, problem.weights};
@@ -187,7 +186,7 @@ BenchReport run_bench(const BenchPlan& plan, const std::function<void(const std:
   report.relpos_version = kVersion;
   report.date = utc_now();
   report.cpu = cpu_model();
-  report.cores = hardware_threads();
+  report.cores = usable_cores();
   report.simd = std::string(cpu_lookup_instruction_set());
   report.load_before = load_average();
   report.r_max = plan.config.r_max;
@@ -197,7 +196,7 @@ BenchReport run_bench(const BenchPlan& plan, const std::function<void(const std:
       "tokens";
 
   std::vector<int> thread_counts = plan.threads;
-  if (thread_counts.empty()) thread_counts = {1, hardware_threads()};
+  if (thread_counts.empty()) thread_counts = {1, usable_cores()};
   std::sort(thread_counts.begin(), thread_counts.end());
   thread_counts.erase(std::unique(thread_counts.begin(), thread_counts.end()), thread_counts.end());
   const int most_threads = thread_counts.back();
@@ -241,7 +240,7 @@ BenchReport run_bench(const BenchPlan& plan, const std::function<void(const std:
   // Two passes: every peak-memory child first, forked while this process has
   // not yet run any path (a child inherits what the parent already touched,
   // e.g. OpenBLAS's buffers, and would not count it), then the timings.
-  std::map<std::tuple<std::string, OutputMode, std::int64_t>, std::uint64_t> peaks;
+  std::map<std::tuple<std::string, OutputMode, std::int64_t, int>, std::uint64_t> peaks;
   for (const bool memory_pass : {true, false}) {
     if (memory_pass && !plan.measure_memory) continue;
     for (const std::int64_t n : sizes) {
@@ -254,8 +253,9 @@ BenchReport run_bench(const BenchPlan& plan, const std::function<void(const std:
         if (name == "onehot-blas") return n <= plan.max_n_blas;
         return true;
       };
-      auto shape_for = [&](OutputMode mode) {
+      auto shape_for = [&](OutputMode mode, int threads) {
         MemoryShape shape;
+        shape.threads = threads;
         shape.config = plan.config;
         shape.tokens = n;
         shape.chunk_rows = plan.chunk_rows;
@@ -269,18 +269,23 @@ BenchReport run_bench(const BenchPlan& plan, const std::function<void(const std:
       if (memory_pass) {
         for (const Runnable& r : runnable) {
           if (r.space != MemorySpace::host || !runs_at(r.name)) continue;
-          const int threads = r.name == "onehot" ? 1 : most_threads;
-          for (OutputMode mode : plan.modes) {
-            progress(fmt::format("N={} {} {}: peak memory in a child ({} thread{})", n, r.name, mode_name(mode),
-                                 threads, threads == 1 ? "" : "s"));
-            peaks[{r.name, mode, n}] = measure_backend_peak(r.name, options_for(threads), problem, mode).extra_bytes();
+          // Per thread count: cpu's per-thread scratch and OpenBLAS's threaded packing both grow with it.
+          for (const int threads : thread_counts) {
+            if (r.name == "onehot" && threads != thread_counts.front()) continue;
+            const int used = r.name == "onehot" ? 1 : threads;
+            for (OutputMode mode : plan.modes) {
+              progress(fmt::format("N={} {} {}: peak memory in a child ({} thread{})", n, r.name, mode_name(mode),
+                                   used, used == 1 ? "" : "s"));
+              peaks[{r.name, mode, n, used}] =
+                  measure_backend_peak(r.name, options_for(used), problem, mode).extra_bytes();
+            }
           }
         }
         continue;
       }
 
       for (OutputMode mode : plan.modes)
-        for (const PathMemory& path : memory_model(shape_for(mode)))
+        for (const PathMemory& path : memory_model(shape_for(mode, most_threads)))
           report.memory_model.push_back(
               ModelPoint{path.path, mode_name(mode), n, channels, path.peak_bytes, path.extra_bytes});
 
@@ -336,13 +341,11 @@ BenchReport run_bench(const BenchPlan& plan, const std::function<void(const std:
           }
           record.first_touch_ms = first_touch_ms;
           record.output_bytes = bytes;
-          if (const auto found = peaks.find({r.name, mode, n}); found != peaks.end())
+          if (const auto found = peaks.find({r.name, mode, n, threads}); found != peaks.end())
             record.peak_extra_bytes = found->second;
-          record.model_extra_bytes =
-              backend_memory_model(r.name == "cuda" ? "cuda" : r.name, shape_for(mode)).extra_bytes;
+          record.model_extra_bytes = backend_memory_model(r.name, shape_for(mode, std::max(threads, 1))).extra_bytes;
           if (samples.budget_hit)
             record.notes.push_back(fmt::format("{} reps: time budget {} s reached", record.reps, plan.time_budget_s));
-          if (r.name == "onehot-blas") record.notes.push_back("peak includes OpenBLAS's own buffers");
           if (plan.measure_memory && !record.peak_extra_bytes && r.space == MemorySpace::host)
             record.notes.push_back("peak memory not measured");
           report.records.push_back(std::move(record));

@@ -11,14 +11,13 @@
 #include <vector>
 
 #include "relpos/errors.hpp"
+#include "relpos/system.hpp"
 
 namespace relpos::bench {
 namespace {
 
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
 constexpr std::size_t kPage = 4096;
-
-int hardware_threads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 // Plain loop on purpose: the limit is what the compiler makes of `z[k] += 1`,
 // cloned per ISA so it is vectorised as widely as the lookup's own kernels.
@@ -32,10 +31,6 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void store_pattern(
   for (std::size_t k = 0; k < count; ++k) target[k] = 0x3f80;
 }
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 }  // namespace
 
 ByteRange partition_range(std::size_t bytes, std::size_t unit, std::size_t workers, std::size_t w) {
@@ -46,7 +41,7 @@ ByteRange partition_range(std::size_t bytes, std::size_t unit, std::size_t worke
 }
 
 std::size_t partition_workers(int threads, std::size_t bytes, std::size_t unit) {
-  const std::size_t wanted = static_cast<std::size_t>(threads > 0 ? threads : hardware_threads());
+  const std::size_t wanted = static_cast<std::size_t>(threads > 0 ? threads : usable_cores());
   return std::clamp<std::size_t>(wanted, 1, std::max<std::size_t>(1, bytes / unit));
 }
 
@@ -71,8 +66,8 @@ HostArena::~HostArena() {
 }
 
 std::string HostArena::describe() const {
-  const int threads = threads_ > 0 ? threads_ : hardware_threads();
-  return fmt::format("host, {} thread{} of {} cores", threads, threads == 1 ? "" : "s", hardware_threads());
+  const int threads = threads_ > 0 ? threads_ : usable_cores();
+  return fmt::format("host, {} thread{} of {} cores", threads, threads == 1 ? "" : "s", usable_cores());
 }
 
 void* HostArena::allocate(std::size_t bytes) {

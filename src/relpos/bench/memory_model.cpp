@@ -106,9 +106,15 @@ PathMemory backend_memory_model(const std::string& name, const MemoryShape& shap
     live.push_back(
         {fmt::format("fp32 feature{} block, {} rows", shape.mode == OutputMode::write_fp32 ? "" : " + result", chunk),
          onehot_workspace_bytes(total_rows, shape.chunk_rows, config.feature_width(), config.c_z, shape.mode)});
+    const bool threaded_blas = name == "onehot-blas" && shape.threads > 1;
+    if (threaded_blas)
+      live.push_back({"OpenBLAS packed copy of the feature block", u(chunk * config.feature_width()) * 4});
     description = fmt::format("this project's {} one-hot path, {} pair rows per block",
                               name == "onehot" ? "sequential" : "OpenBLAS", shape.chunk_rows);
-    if (name == "onehot-blas") note = "plus OpenBLAS's own packing buffers (not modelled)";
+    if (name == "onehot-blas")
+      note = threaded_blas ? fmt::format("{} OpenBLAS threads; the packed copy is capped per OpenBLAS build",
+                                         shape.threads)
+                           : "1 OpenBLAS thread: packing stays within OpenBLAS's preallocated buffer";
   } else if (name == "cpu") {
     live.push_back(
         {"W^T + pair table + segments", cpu_lookup_workspace_bytes(config, shape.mode, shape.batch * shape.tokens)});

@@ -18,6 +18,11 @@ struct MemoryShape {
   std::int64_t batch = 1;
   std::int64_t chunk_rows = 1 << 16;  ///< our onehot's pair rows per block
   OutputMode mode = OutputMode::write_fp32;
+  /// onehot-blas: OpenBLAS threads. With more than one, OpenBLAS's threaded
+  /// driver packs a copy of the whole feature block (measured; capped per
+  /// OpenBLAS build, ~116 MB at 2 threads with Debian's 0.3.21 on Zen, so the
+  /// model is an upper bound for blocks beyond that).
+  int threads = 1;
 
   std::int64_t pairs() const { return batch * tokens * tokens; }
   /// The pair tensor [B, N, N, c_z] in this mode (bf16: 2 bytes per element).

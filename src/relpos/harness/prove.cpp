@@ -7,15 +7,12 @@
 #include <rapidcheck.h>
 
 #include "relpos/harness/gen_case.hpp"
+#include "relpos/system.hpp"
 
 namespace relpos::harness {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // What the property body tells the runner across RapidCheck's calls.
 struct RunState {
