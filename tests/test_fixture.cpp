@@ -295,6 +295,16 @@ TEST_F(Malformed, IdsOfRankThree) {
   expect_error("/inputs/asym_id", "expected shape [N] or [B, N]");
 }
 
+// The header alone (nothing written: HDF5 allocates on first write) must not make the reader allocate gigabytes.
+TEST_F(Malformed, BatchBeyondTheTokenLimit) {
+  for (IdField field : kIdFields) {
+    auto& ids = raw.datasets["/inputs/" + std::string(to_string(field))];
+    ids.shape = {hsize_t{1} << 23, ids.shape[0]};
+    ids.values.clear();
+  }
+  expect_error("/inputs/asym_id", "token rows exceed the supported maximum");
+}
+
 TEST_F(Malformed, UnequalInputLengths) {
   auto& ids = raw.datasets["/inputs/token_index"];
   ids.values.pop_back();

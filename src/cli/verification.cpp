@@ -3,6 +3,7 @@
 #include "cli/cli_common.hpp"
 
 #include <cstdio>
+#include <new>
 
 #include <fmt/format.h>
 
@@ -12,7 +13,7 @@
 namespace relpos::cli {
 
 int VerificationOutcome::exit_code() const {
-  if (bad_inputs > 0) return kExitBadInput;
+  if (bad_inputs > 0 || failed_runs > 0) return kExitBadInput;
   if (mismatches > 0) return kExitMismatch;
   return kExitOk;
 }
@@ -56,10 +57,18 @@ VerificationOutcome verify_files(const std::vector<std::filesystem::path>& files
       VerifyResult result;
       try {
         result = verify_fixture(fixture, *backend, override);
+      } catch (const std::bad_alloc&) {
+        const std::int64_t b = fixture.layout.batch(), n = fixture.layout.tokens(), c = fixture.meta.config.c_z;
+        std::fprintf(stderr, "relpos: error: %s: backend %s: out of memory for the [%lld, %lld, %lld, %lld] output "
+                     "(%.3g GB)\n", file.string().c_str(), std::string(backend->name()).c_str(),
+                     static_cast<long long>(b), static_cast<long long>(n), static_cast<long long>(n),
+                     static_cast<long long>(c), 4e-9 * static_cast<double>(b * n * n * c));
+        ++outcome.failed_runs;
+        continue;
       } catch (const std::exception& e) {
         std::fprintf(stderr, "relpos: error: %s: backend %s failed: %s\n", file.string().c_str(),
                      std::string(backend->name()).c_str(), e.what());
-        ++outcome.bad_inputs;
+        ++outcome.failed_runs;
         continue;
       }
       const Comparison& c = result.comparison;
@@ -77,9 +86,11 @@ VerificationOutcome verify_files(const std::vector<std::filesystem::path>& files
   std::fputs(table.str().c_str(), stdout);
   for (const std::string& skipped : outcome.skipped) std::printf("skipped backend: %s\n", skipped.c_str());
   for (const std::string& report : reports) std::printf("\n%s\n", report.c_str());
+  std::string trouble;
+  if (outcome.bad_inputs > 0) trouble += fmt::format(", {} unreadable", outcome.bad_inputs);
+  if (outcome.failed_runs > 0) trouble += fmt::format(", {} run(s) stopped by an error", outcome.failed_runs);
   std::printf("\n%d fixture(s), %d comparison(s): %d passed, %d failed%s\n", outcome.fixtures, outcome.runs,
-              outcome.runs - outcome.mismatches, outcome.mismatches,
-              outcome.bad_inputs ? fmt::format(", {} unreadable", outcome.bad_inputs).c_str() : "");
+              outcome.runs - outcome.mismatches, outcome.mismatches, trouble.c_str());
   std::fflush(stdout);
   return outcome;
 }

@@ -15,6 +15,7 @@ struct VerificationOutcome {
   int runs = 0;          ///< (fixture, backend) pairs compared
   int mismatches = 0;    ///< pairs that failed their policy
   int bad_inputs = 0;    ///< fixtures that could not be read
+  int failed_runs = 0;   ///< (fixture, backend) pairs whose run stopped with an error (e.g. out of memory)
   std::vector<std::string> skipped;  ///< backends not available here, with the reason
   int exit_code() const;
 };

@@ -62,9 +62,9 @@ FixtureMetadata read_metadata(const io::Hdf5Reader& file) {
   return meta;
 }
 
-Layout read_layout(const io::Hdf5Reader& file) {
-  // Every shape is checked before any data is read: a damaged file must not
-  // make the reader allocate what its header claims.
+// The shape of /inputs/* ([N] or [B, N]), checked: all five equal, N and B x N
+// within kMaxTokens. Nothing is read yet.
+std::vector<std::size_t> input_shape(const io::Hdf5Reader& file) {
   std::vector<std::size_t> first_shape;
   for (IdField field : kIdFields) {
     const std::string name = fmt::format("/inputs/{}", to_string(field));
@@ -78,15 +78,21 @@ Layout read_layout(const io::Hdf5Reader& file) {
     }
     if (shape.back() > static_cast<std::size_t>(kMaxTokens))
       file.fail(name, fmt::format("N = {} exceeds the supported maximum {}", shape.back(), kMaxTokens));
+    if (shape.size() == 2 && shape[0] > static_cast<std::size_t>(kMaxTokens) / std::max<std::size_t>(shape[1], 1))
+      file.fail(name, fmt::format("B x N = {} x {} token rows exceed the supported maximum {}", shape[0], shape[1],
+                                  kMaxTokens));
   }
+  return first_shape;
+}
+
+Layout read_layout(const io::Hdf5Reader& file, const std::vector<std::size_t>& shape) {
   Layout layout;
-  layout.batched = first_shape.size() == 2;
-  const std::size_t batch = layout.batched ? first_shape[0] : 1;
+  layout.batched = shape.size() == 2;
+  const std::size_t batch = layout.batched ? shape[0] : 1;
   for (IdField field : kIdFields) {
-    const std::string name = fmt::format("/inputs/{}", to_string(field));
-    io::IntegerData data = file.read_integers(name);
+    io::IntegerData data = file.read_integers(fmt::format("/inputs/{}", to_string(field)));
     IdArray& target = layout.ids(field);
-    target.resize({batch, first_shape.back()});
+    target.resize({batch, shape.back()});
     std::copy(data.values.begin(), data.values.end(), target.begin());
   }
   return layout;
@@ -110,11 +116,18 @@ Weights read_weights(const io::Hdf5Reader& file, const Config& config) {
   return weights;
 }
 
-std::vector<std::size_t> expected_shape(const Layout& layout, const Config& config) {
+// [N, N, c_z] or [B, N, N, c_z] for inputs of shape [N] or [B, N].
+std::vector<std::size_t> expected_shape(const std::vector<std::size_t>& inputs, const Config& config) {
+  std::vector<std::size_t> shape(inputs.begin(), inputs.end());
+  shape.push_back(inputs.back());
+  shape.push_back(static_cast<std::size_t>(config.c_z));
+  return shape;
+}
+
+std::vector<std::size_t> input_shape_of(const Layout& layout) {
   const auto n = static_cast<std::size_t>(layout.tokens());
-  const auto c = static_cast<std::size_t>(config.c_z);
-  if (layout.batched) return {static_cast<std::size_t>(layout.batch()), n, n, c};
-  return {n, n, c};
+  if (layout.batched) return {static_cast<std::size_t>(layout.batch()), n};
+  return {n};
 }
 
 void check_bf16(const io::Hdf5Reader& file, const std::string& name, const std::vector<float>& values) {
@@ -163,9 +176,10 @@ xt::xtensor<float, 4> allocate_expected(const io::Hdf5Reader& file, const std::s
   }
 }
 
-xt::xtensor<float, 4> read_expected(const io::Hdf5Reader& file, const Layout& layout, const Config& config,
-                                    Precision precision) {
-  const std::vector<std::size_t> want = expected_shape(layout, config);
+// The expected datasets' shapes against the inputs' (`inputs`: [N] or [B, N]),
+// before anything is allocated or read.
+void check_expected_shapes(const io::Hdf5Reader& file, const std::vector<std::size_t>& inputs, const Config& config) {
+  const std::vector<std::size_t> want = expected_shape(inputs, config);
   if (stored_encoding(file) == OutputEncoding::class_map) {
     if (file.has_dataset("/expected/output"))
       file.fail("/expected/output", "present although /expected declares encoding 'class-map' (ambiguous)");
@@ -176,10 +190,25 @@ xt::xtensor<float, 4> read_expected(const io::Hdf5Reader& file, const Layout& la
       file.fail(classes_name, fmt::format("shape {} but the inputs need {}", shape_text(classes_shape),
                                           shape_text(want_classes)));
     const std::vector<std::size_t> rows_shape = file.dataset_shape(rows_name);
-    const auto pairs = static_cast<std::size_t>(layout.batch() * layout.tokens() * layout.tokens());
+    std::size_t pairs = 1;
+    for (std::size_t extent : want_classes) pairs *= extent;  // bounded: B x N <= kMaxTokens, N <= kMaxTokens
     if (rows_shape.size() != 2 || static_cast<std::int64_t>(rows_shape[1]) != config.c_z || rows_shape[0] > pairs)
       file.fail(rows_name, fmt::format("expected shape [K, c_z = {}] with K at most the number of pairs, found {}",
                                        config.c_z, shape_text(rows_shape)));
+    return;
+  }
+  const std::string name = "/expected/output";
+  const std::vector<std::size_t> shape = file.dataset_shape(name);
+  if (shape != want)
+    file.fail(name, fmt::format("shape {} but the inputs and c_z need {}", shape_text(shape), shape_text(want)));
+}
+
+// Reads what check_expected_shapes() accepted.
+xt::xtensor<float, 4> read_expected(const io::Hdf5Reader& file, const Layout& layout, const Config& config,
+                                    Precision precision) {
+  check_expected_shapes(file, input_shape_of(layout), config);
+  if (stored_encoding(file) == OutputEncoding::class_map) {
+    const std::string classes_name = "/expected/classes", rows_name = "/expected/rows";
     xt::xtensor<float, 4> expected = allocate_expected(file, classes_name, layout, config);
     io::IntegerData classes = file.read_integers(classes_name);
     io::FloatData rows = file.read_float32(rows_name);
@@ -192,9 +221,6 @@ xt::xtensor<float, 4> read_expected(const io::Hdf5Reader& file, const Layout& la
     return expected;
   }
   const std::string name = "/expected/output";
-  const std::vector<std::size_t> shape = file.dataset_shape(name);
-  if (shape != want)
-    file.fail(name, fmt::format("shape {} but the inputs and c_z need {}", shape_text(shape), shape_text(want)));
   xt::xtensor<float, 4> expected = allocate_expected(file, name, layout, config);
   io::FloatData data = file.read_float32(name);
   if (precision == Precision::bf16) check_bf16(file, name, data.values);
@@ -208,9 +234,14 @@ Fixture read_fixture(const std::filesystem::path& path, const ReadOptions& optio
   const io::Hdf5Reader file(path);
   Fixture fixture;
   fixture.meta = read_metadata(file);
-  fixture.layout = read_layout(file);
+  // Every shape is checked before any data is read: a damaged file must not
+  // make the reader allocate what its header claims.
+  const std::vector<std::size_t> inputs = input_shape(file);
+  const bool with_expected = options.require_expected || has_expected(file);
+  if (with_expected) check_expected_shapes(file, inputs, fixture.meta.config);
+  fixture.layout = read_layout(file, inputs);
   fixture.weights = read_weights(file, fixture.meta.config);
-  if (options.require_expected || has_expected(file)) {
+  if (with_expected) {
     fixture.encoding = stored_encoding(file);
     fixture.expected = read_expected(file, fixture.layout, fixture.meta.config, fixture.meta.precision);
   }
@@ -267,7 +298,7 @@ void write_fixture(const std::filesystem::path& path, const Fixture& fixture, co
     file.write_float32("/weights/linear_no_bias", {fixture.weights.shape(0), fixture.weights.shape(1)},
                        fixture.weights.data());
     if (fixture.expected && fixture.encoding == OutputEncoding::class_map) {
-      const std::vector<std::size_t> shape = expected_shape(layout, meta.config);
+      const std::vector<std::size_t> shape = expected_shape(input_shape_of(layout), meta.config);
       const io::ClassMap map = io::encode_class_map({fixture.expected->data(), fixture.expected->size()},
                                                     static_cast<std::size_t>(meta.config.c_z));
       file.create_group(kExpectedGroup);
@@ -276,7 +307,8 @@ void write_fixture(const std::filesystem::path& path, const Fixture& fixture, co
       file.write_float32("/expected/rows", {map.row_count(), map.channels}, map.rows.data());
     } else if (fixture.expected) {
       file.create_group(kExpectedGroup);
-      file.write_float32("/expected/output", expected_shape(layout, meta.config), fixture.expected->data());
+      file.write_float32("/expected/output", expected_shape(input_shape_of(layout), meta.config),
+                         fixture.expected->data());
     }
     file.close();
   });
