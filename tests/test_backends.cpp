@@ -15,31 +15,7 @@
 namespace relpos {
 namespace {
 
-Comparison compare_tensors(const Problem& problem, const xt::xtensor<float, 4>& expected,
-                           const xt::xtensor<float, 4>& got, Precision precision, const Policy& policy) {
-  return compare(problem, {expected.data(), expected.size()}, {got.data(), got.size()}, precision, policy);
-}
-
-struct Case {
-  std::string name;
-  Config config;
-  Layout layout;
-};
-
-std::vector<Case> cases() {
-  std::vector<Case> all;
-  all.push_back({"monomer", Config{}, testing::monomer(40, 1)});
-  all.push_back({"homotrimer", Config{8, 1, 24}, testing::homomer(3, 7)});
-  all.push_back({"ligand_complex", Config{4, 2, 17}, testing::protein_with_ligand()});
-  all.push_back({"modified_residue_gap", Config{3, 2, 5}, testing::modified_residue_with_gap()});
-  all.push_back({"r_max_zero", Config{0, 0, 3}, testing::homomer(2, 5)});
-  all.push_back({"single_token", Config{32, 2, 128}, testing::monomer(1, 0)});
-  all.push_back({"empty", Config{32, 2, 128}, testing::monomer(0, 0)});
-  all.push_back({"batched", Config{5, 2, 33}, testing::batch_of_three()});
-  return all;
-}
-
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+using Case = testing::LayoutCase;
 
 class EveryLayout : public ::testing::TestWithParam<Case> {};
 
@@ -97,7 +73,7 @@ TEST_P(EveryLayout, AccumulateAddsIntoTheExistingTensor) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Layouts, EveryLayout, ::testing::ValuesIn(cases()),
+INSTANTIATE_TEST_SUITE_P(Layouts, EveryLayout, ::testing::ValuesIn(testing::backend_layout_cases()),
                          [](const auto& info) { return info.param.name; });
 
 TEST(OnehotBackend, ChunkSizeDoesNotChangeABit) {

@@ -53,23 +53,15 @@ std::vector<float> expected_for(const Problem& problem, OutputMode mode, const s
 }
 
 // Chains whose residue_index runs forwards with repeats, backwards, and shuffled.
-struct LayoutBuilderForOrder {
-  Layout build() const {
-    std::vector<std::int64_t> asym, residue, entity, sym, token;
-    auto add = [&](std::int64_t a, std::int64_t r, std::int64_t e, std::int64_t s) {
-      asym.push_back(a);
-      residue.push_back(r);
-      entity.push_back(e);
-      sym.push_back(s);
-      token.push_back(static_cast<std::int64_t>(token.size()));
-    };
-    for (std::int64_t r : {1, 2, 2, 2, 3, 5, 9, 10, 11, 11, 12, 20}) add(0, r, 0, 0);
-    for (std::int64_t r = 12; r >= 1; --r) add(1, r, 0, 1);
-    for (std::int64_t r : {4, 1, 7, 3, 3, 9, 2, 8, 5, 6}) add(2, r, 1, 0);
-    using S = std::span<const std::int64_t>;
-    return Layout::from_arrays<std::int64_t>(S(asym), S(residue), S(entity), S(sym), S(token));
-  }
-};
+Layout residues_in_every_order() {
+  std::vector<std::int64_t> backwards;
+  for (std::int64_t r = 12; r >= 1; --r) backwards.push_back(r);
+  return ComplexBuilder()
+      .residues({0, 0, 0}, {1, 2, 2, 2, 3, 5, 9, 10, 11, 11, 12, 20})
+      .residues({1, 0, 1}, backwards)
+      .residues({2, 1, 0}, {4, 1, 7, 3, 3, 9, 2, 8, 5, 6})
+      .build();
+}
 
 void expect_every_mode_exact(const Config& config, const Layout& layout, const std::string& label) {
   const Weights weights = protenix_synthetic_weights(config, 31);
@@ -146,8 +138,7 @@ TEST(CpuLookup, ChainsSplitIntoSeveralSegmentsAreExact) {
 TEST(CpuLookup, ResidueOrderAndTinyClipsAreExact) {
   // Own-chain columns take the shortcut only where residues never decrease:
   // a chain numbered backwards and one shuffled must give the same bits.
-  LayoutBuilderForOrder builder;
-  const Layout layout = builder.build();
+  const Layout layout = residues_in_every_order();
   expect_every_mode_exact(Config{3, 1, 16}, layout, "residue order");
   expect_every_mode_exact(Config{0, 0, 16}, layout, "r_max 0");
   expect_every_mode_exact(Config{0, 0, 32}, bench::bench_layout(80), "r_max 0, bench layout");

@@ -22,6 +22,7 @@
 #include "relpos/synthetic_weights.hpp"
 #include "cli_runner.hpp"
 #include "test_layouts.hpp"
+#include "test_weights.hpp"
 
 #if RELPOS_HAVE_CUDA
 #include <cuda_runtime_api.h>
@@ -45,21 +46,7 @@ std::optional<std::string> cuda_unavailable() {
     if (const auto why = cuda_unavailable()) GTEST_SKIP() << *why; \
   } while (false)
 
-Comparison compare_tensors(const Problem& problem, const xt::xtensor<float, 4>& expected,
-                           const xt::xtensor<float, 4>& got, Precision precision, const Policy& policy) {
-  return compare(problem, {expected.data(), expected.size()}, {got.data(), got.size()}, precision, policy);
-}
-
-/// Weights spread over 2^-30 .. 2^30: every reordering of the four terms rounds differently somewhere.
-Weights wide_range_weights(const Config& config, std::uint64_t seed) {
-  Weights w(std::array<std::size_t, 2>{static_cast<std::size_t>(config.c_z),
-                                       static_cast<std::size_t>(config.feature_width())});
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> mantissa(-2.0f, 2.0f);
-  std::uniform_int_distribution<int> exponent(-30, 30);
-  for (float& v : w) v = std::ldexp(mantissa(rng), exponent(rng));
-  return w;
-}
+using testing::wide_range_weights;
 
 xt::xtensor<float, 4> accumulate_start(const Problem& problem) {
   xt::xtensor<float, 4> z(problem.output_shape());
@@ -78,27 +65,11 @@ struct CudaCase {
 
 void PrintTo(const CudaCase& c, std::ostream* os) { *os << c.name; }
 
-Layout chains(std::initializer_list<std::int64_t> lengths) {
-  testing::LayoutBuilder builder;
-  std::int64_t asym = 0;
-  for (std::int64_t length : lengths) {
-    builder.polymer(asym, asym % 2, asym / 2, 1, length);
-    ++asym;
-  }
-  return builder.build();
-}
+using testing::chains;
 
 std::vector<CudaCase> cuda_cases() {
   std::vector<CudaCase> all;
-  // The layouts of test_backends.cpp.
-  all.push_back({"monomer", Config{}, testing::monomer(40, 1)});
-  all.push_back({"homotrimer", Config{8, 1, 24}, testing::homomer(3, 7)});
-  all.push_back({"ligand_complex", Config{4, 2, 17}, testing::protein_with_ligand()});
-  all.push_back({"modified_residue_gap", Config{3, 2, 5}, testing::modified_residue_with_gap()});
-  all.push_back({"r_max_zero", Config{0, 0, 3}, testing::homomer(2, 5)});
-  all.push_back({"single_token", Config{32, 2, 128}, testing::monomer(1, 0)});
-  all.push_back({"empty", Config{32, 2, 128}, testing::monomer(0, 0)});
-  all.push_back({"batched", Config{5, 2, 33}, testing::batch_of_three()});
+  for (const testing::LayoutCase& c : testing::backend_layout_cases()) all.push_back({c.name, c.config, c.layout});
   // c_z not a multiple of 4 (and multiples), each with a token count no tile divides.
   for (std::int32_t c_z : {1, 3, 5, 17, 33, 128, 129})
     all.push_back({"c_z_" + std::to_string(c_z), Config{6, 2, c_z}, chains({23, 31, 1, 12})});

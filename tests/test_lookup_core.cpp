@@ -20,6 +20,7 @@
 #include "relpos/cuda/lookup_core.hpp"
 #include "relpos/synthetic_weights.hpp"
 #include "test_layouts.hpp"
+#include "test_weights.hpp"
 
 namespace relpos::cuda::detail {
 namespace {
@@ -219,25 +220,9 @@ EmulatedRun run_emulated(const Problem& problem, Store store, std::size_t offset
   return run;
 }
 
-Weights wide_range_weights(const Config& config, std::uint64_t seed) {
-  Weights w(std::array<std::size_t, 2>{static_cast<std::size_t>(config.c_z),
-                                       static_cast<std::size_t>(config.feature_width())});
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> mantissa(-2.0f, 2.0f);
-  std::uniform_int_distribution<int> exponent(-30, 30);
-  for (float& v : w) v = std::ldexp(mantissa(rng), exponent(rng));
-  return w;
-}
+using relpos::testing::wide_range_weights;
 
-Layout chains(std::initializer_list<std::int64_t> lengths) {
-  relpos::testing::LayoutBuilder builder;
-  std::int64_t asym = 0;
-  for (std::int64_t length : lengths) {
-    builder.polymer(asym, asym % 2, asym / 2, 1, length);
-    ++asym;
-  }
-  return builder.build();
-}
+using relpos::testing::chains;
 
 /// Emulates every mode and checks results, coverage and the checker's findings.
 void check_all_modes(const Problem& problem, std::size_t offset, std::size_t shared_limit, bool linear_weights,

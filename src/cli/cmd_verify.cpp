@@ -24,9 +24,7 @@ int verify_candidate(const VerifyArgs& args, const std::optional<Policy>& overri
   const Fixture fixture = read_fixture(args.files.front());
   const Policy policy = override ? *override : fixture.meta.policy;
   const xt::xtensor<float, 4> got = read_expected_output(args.candidate, fixture, fixture.meta.precision);
-  const auto& expected = *fixture.expected;
-  const Comparison c = compare(fixture.problem(), {expected.data(), expected.size()}, {got.data(), got.size()},
-                               fixture.meta.precision, policy);
+  const Comparison c = compare_tensors(fixture.problem(), *fixture.expected, got, fixture.meta.precision, policy);
   Table table({"fixture", "candidate", "precision", "policy", "result", "mismatches", "max |err|", "max ulp"});
   table.add({args.files.front(), args.candidate, std::string(to_string(fixture.meta.precision)), policy.str(),
              c.passed() ? "PASS" : "FAIL", fmt::format("{} ({:.3g}%)", c.mismatches, c.mismatch_percent()),

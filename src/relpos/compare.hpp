@@ -6,6 +6,8 @@
 #include <span>
 #include <string>
 
+#include <xtensor/xtensor.hpp>
+
 #include "relpos/bins.hpp"
 #include "relpos/policy.hpp"
 #include "relpos/problem.hpp"
@@ -57,6 +59,12 @@ struct Comparison {
 /// Throws InputError when a span's size does not match the problem.
 Comparison compare(const Problem& problem, std::span<const float> expected, std::span<const float> got,
                    Precision precision, const Policy& policy);
+
+/// compare() for two host [B, N, N, c_z] tensors.
+inline Comparison compare_tensors(const Problem& problem, const xt::xtensor<float, 4>& expected,
+                                  const xt::xtensor<float, 4>& got, Precision precision, const Policy& policy) {
+  return compare(problem, {expected.data(), expected.size()}, {got.data(), got.size()}, precision, policy);
+}
 
 /// ULP distance in `precision` (0 for +0/-0; infinite when exactly one is NaN).
 double ulp_distance(float a, float b, Precision precision);

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "relpos/errors.hpp"
+#include "relpos/system.hpp"
 
 namespace relpos {
 
@@ -18,10 +19,8 @@ VerifyResult verify_fixture(const Fixture& fixture, const Backend& backend, cons
   result.policy = override ? *override : policy_for_backend(fixture.meta.policy, backend.exact_order());
   const auto start = std::chrono::steady_clock::now();
   const xt::xtensor<float, 4> got = compute_in_precision(backend, problem, fixture.meta.precision);
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const auto& expected = *fixture.expected;
-  result.comparison = compare(problem, {expected.data(), expected.size()}, {got.data(), got.size()},
-                              fixture.meta.precision, result.policy);
+  result.seconds = seconds_since(start);
+  result.comparison = compare_tensors(problem, *fixture.expected, got, fixture.meta.precision, result.policy);
   return result;
 }
 

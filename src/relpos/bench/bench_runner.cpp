@@ -81,8 +81,7 @@ Samples measure(Arena& arena, const std::function<void()>& work, const std::func
   if (warm > kSlowCallSeconds) samples.path.push_back(warm);
   const auto start = std::chrono::steady_clock::now();
   for (int rep = 0; static_cast<int>(samples.path.size()) < reps; ++rep) {
-    if (!samples.path.empty() &&
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > budget_s) {
+    if (!samples.path.empty() && seconds_since(start) > budget_s) {
       samples.budget_hit = true;
       break;
     }

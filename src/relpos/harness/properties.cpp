@@ -42,11 +42,6 @@ Tensor reference_fp32(const Problem& problem) {
   return compute_fp32(*onehot, problem);
 }
 
-Comparison compare_tensors(const Problem& problem, const Tensor& expected, const Tensor& got, Precision precision,
-                           const Policy& policy) {
-  return compare(problem, {expected.data(), expected.size()}, {got.data(), got.size()}, precision, policy);
-}
-
 Verdict verdict(const Comparison& comparison, std::string_view context) {
   if (comparison.passed()) return {};
   return {false, fmt::format("{}\n  {}", context, comparison.report())};
