@@ -153,8 +153,8 @@ OutputEncoding stored_encoding(const io::Hdf5Reader& file) {
   }
 }
 
-bool has_expected(const io::Hdf5Reader& file) {
-  return file.has_dataset("/expected/output") || stored_encoding(file) == OutputEncoding::class_map;
+bool has_expected(const io::Hdf5Reader& file, OutputEncoding encoding) {
+  return file.has_dataset("/expected/output") || encoding == OutputEncoding::class_map;
 }
 
 // The pair tensor the inputs need, allocated only once its size is known to be sane.
@@ -178,9 +178,10 @@ xt::xtensor<float, 4> allocate_expected(const io::Hdf5Reader& file, const std::s
 
 // The expected datasets' shapes against the inputs' (`inputs`: [N] or [B, N]),
 // before anything is allocated or read.
-void check_expected_shapes(const io::Hdf5Reader& file, const std::vector<std::size_t>& inputs, const Config& config) {
+void check_expected_shapes(const io::Hdf5Reader& file, OutputEncoding encoding, const std::vector<std::size_t>& inputs,
+                           const Config& config) {
   const std::vector<std::size_t> want = expected_shape(inputs, config);
-  if (stored_encoding(file) == OutputEncoding::class_map) {
+  if (encoding == OutputEncoding::class_map) {
     if (file.has_dataset("/expected/output"))
       file.fail("/expected/output", "present although /expected declares encoding 'class-map' (ambiguous)");
     const std::string classes_name = "/expected/classes", rows_name = "/expected/rows";
@@ -204,10 +205,9 @@ void check_expected_shapes(const io::Hdf5Reader& file, const std::vector<std::si
 }
 
 // Reads what check_expected_shapes() accepted.
-xt::xtensor<float, 4> read_expected(const io::Hdf5Reader& file, const Layout& layout, const Config& config,
-                                    Precision precision) {
-  check_expected_shapes(file, input_shape_of(layout), config);
-  if (stored_encoding(file) == OutputEncoding::class_map) {
+xt::xtensor<float, 4> read_expected(const io::Hdf5Reader& file, OutputEncoding encoding, const Layout& layout,
+                                    const Config& config, Precision precision) {
+  if (encoding == OutputEncoding::class_map) {
     const std::string classes_name = "/expected/classes", rows_name = "/expected/rows";
     xt::xtensor<float, 4> expected = allocate_expected(file, classes_name, layout, config);
     io::IntegerData classes = file.read_integers(classes_name);
@@ -237,13 +237,14 @@ Fixture read_fixture(const std::filesystem::path& path, const ReadOptions& optio
   // Every shape is checked before any data is read: a damaged file must not
   // make the reader allocate what its header claims.
   const std::vector<std::size_t> inputs = input_shape(file);
-  const bool with_expected = options.require_expected || has_expected(file);
-  if (with_expected) check_expected_shapes(file, inputs, fixture.meta.config);
+  const OutputEncoding encoding = stored_encoding(file);
+  const bool with_expected = options.require_expected || has_expected(file, encoding);
+  if (with_expected) check_expected_shapes(file, encoding, inputs, fixture.meta.config);
   fixture.layout = read_layout(file, inputs);
   fixture.weights = read_weights(file, fixture.meta.config);
   if (with_expected) {
-    fixture.encoding = stored_encoding(file);
-    fixture.expected = read_expected(file, fixture.layout, fixture.meta.config, fixture.meta.precision);
+    fixture.encoding = encoding;
+    fixture.expected = read_expected(file, encoding, fixture.layout, fixture.meta.config, fixture.meta.precision);
   }
   return fixture;
 }
@@ -251,7 +252,9 @@ Fixture read_fixture(const std::filesystem::path& path, const ReadOptions& optio
 xt::xtensor<float, 4> read_expected_output(const std::filesystem::path& path, const Fixture& reference,
                                            Precision precision) {
   const io::Hdf5Reader file(path);
-  return read_expected(file, reference.layout, reference.meta.config, precision);
+  const OutputEncoding encoding = stored_encoding(file);
+  check_expected_shapes(file, encoding, input_shape_of(reference.layout), reference.meta.config);
+  return read_expected(file, encoding, reference.layout, reference.meta.config, precision);
 }
 
 void write_fixture(const std::filesystem::path& path, const Fixture& fixture, const WriteOptions& options) {
