@@ -167,13 +167,11 @@ def main(argv=None):
     parser.add_argument("--force", action="store_true", help="replace --out if it exists")
     parser.add_argument("--trust-pickle", action="store_true", help="see export_weights.py")
     args = parser.parse_args(argv)
-    try:
-        import torch
-        import h5py
-    except ImportError as error:
-        print(f"export_fixture.py: error: {error.name} is not installed for {sys.executable} "
-              "(Debian: apt-get install python3-torch python3-h5py)", file=sys.stderr)
+    missing = export_weights.missing_torch_or_h5py("export_fixture.py")
+    if missing:
+        print(missing, file=sys.stderr)
         return 2
+    import torch
     try:
         ids = read_layout(args.layout)
         weight, key, source, source_sha256, recorded_r, recorded_s = load_weight(args.weights, args.key,

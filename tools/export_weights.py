@@ -44,6 +44,17 @@ class InputError(Exception):
     """Bad input: reported as one line, exit status 2."""
 
 
+def missing_torch_or_h5py(program):
+    """The one-line error for `program` when python3-torch or python3-h5py is missing, else None."""
+    try:
+        import torch  # noqa: F401
+        import h5py  # noqa: F401
+    except ImportError as error:
+        return (f"{program}: error: {error.name} is not installed for {sys.executable} "
+                "(Debian: apt-get install python3-torch python3-h5py)")
+    return None
+
+
 def sha256_of(path):
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
@@ -209,12 +220,9 @@ def main(argv=None):
     parser.add_argument("--trust-pickle", action="store_true",
                         help="unpickle fully when weights_only loading refuses the file (runs code from it)")
     args = parser.parse_args(argv)
-    try:
-        import torch  # noqa: F401
-        import h5py  # noqa: F401
-    except ImportError as error:
-        print(f"export_weights.py: error: {error.name} is not installed for {sys.executable} "
-              "(Debian: apt-get install python3-torch python3-h5py)", file=sys.stderr)
+    missing = missing_torch_or_h5py("export_weights.py")
+    if missing:
+        print(missing, file=sys.stderr)
         return 2
     try:
         for name in ("r_max", "s_max"):

@@ -11,35 +11,18 @@ import json
 import os
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
 
-try:
-    import h5py
-    import numpy as np
-    import torch
-except ImportError as error:
-    print(f"SKIP: {error.name} is not installed for {sys.executable} (Debian: python3-torch python3-h5py)")
-    sys.exit(77)
+from cli_checks import check, require, run, summary
+
+h5py, np, torch = require(["h5py", "numpy", "torch"], "python3-torch python3-h5py")
 
 RELPOS, SOURCE = sys.argv[1], sys.argv[2]
 EXPORT = os.path.join(SOURCE, "tools", "export_weights.py")
 TRUNK = "relative_position_encoding.linear_no_bias.weight"
 DIFFUSION = "diffusion_module.diffusion_conditioning.relpe.linear_no_bias.weight"
 BOLTZ = "rel_pos.linear_layer.weight"
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print(f"FAIL: {message}")
-
-
-def run(command):
-    result = subprocess.run(command, capture_output=True, text=True)
-    return result.returncode, result.stdout, result.stderr
 
 
 def sha256(path):
@@ -188,11 +171,7 @@ def main():
         make_and_verify(dump, "h5py_float16_dump", dump_weight, f"model/{BOLTZ}", work, layout="modified_residue")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        return 1
-    print("export_weights end to end: all checks passed")
-    return 0
+    return summary("export_weights end to end")
 
 
 if __name__ == "__main__":

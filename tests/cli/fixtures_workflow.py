@@ -11,18 +11,12 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
+from cli_checks import check, run as run_command, summary
+
 RELPOS, SOURCE = sys.argv[1], sys.argv[2]
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print(f"FAIL: {message}")
 
 
 def run(*args, ci=None):
@@ -30,8 +24,7 @@ def run(*args, ci=None):
     env.pop("CI", None)
     if ci is not None:
         env["CI"] = ci
-    result = subprocess.run([RELPOS, *args], capture_output=True, text=True, env=env)
-    return result.returncode, result.stdout, result.stderr
+    return run_command([RELPOS, *args], env=env)
 
 
 def hashes(directory):
@@ -160,11 +153,7 @@ def main():
         check(not os.path.exists(os.path.join(work, "x.h5")), "no output after a refused make")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        return 1
-    print("fixtures workflow: all checks passed")
-    return 0
+    return summary("fixtures workflow")
 
 
 if __name__ == "__main__":

@@ -11,30 +11,18 @@ usage: h5py_contract.py RELPOS_BINARY  (exit 77 = skipped: h5py/numpy missing)
 """
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
-try:
-    import h5py
-    import numpy as np
-except ImportError as error:
-    print(f"SKIP: {error.name} is not installed for {sys.executable} (Debian: python3-h5py python3-numpy)")
-    sys.exit(77)
+from cli_checks import check, require, run, summary
+
+h5py, np = require(["h5py", "numpy"], "python3-h5py python3-numpy")
 
 RELPOS = sys.argv[1]
-failures = []
 
 
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print(f"FAIL: {message}")
-
-
-def run(*args, env=None):
-    result = subprocess.run([RELPOS, *args], capture_output=True, text=True, env=env)
-    return result.returncode, result.stdout, result.stderr
+def relpos(*args, env=None):
+    return run([RELPOS, *args], env=env)
 
 
 def layout_arrays():
@@ -129,7 +117,7 @@ def main():
         # 1. Plain h5py, default settings (variable-length strings, int64 attributes and ids).
         plain = os.path.join(work, "plain.h5")
         write_fixture(plain, ids, weight, expected, r_max, s_max)
-        code, out, err = run("verify", plain)
+        code, out, err = relpos("verify", plain)
         check(code == 0, f"h5py fixture should verify (exit {code}):\n{out}{err}")
         check(out.count("PASS") == 3, f"expected 3 PASS rows (onehot, onehot-blas, cpu):\n{out}")
 
@@ -141,7 +129,7 @@ def main():
         expected_batch = np.stack([expected, expected_output(other, weight, r_max, s_max)])
         variant = os.path.join(work, "fixed_int32_batched.h5")
         write_fixture(variant, batched, weight, expected_batch, r_max, s_max, fixed_strings=True, int32=True)
-        code, out, err = run("verify", variant)
+        code, out, err = relpos("verify", variant)
         check(code == 0, f"fixed-length/int32/batched fixture should verify (exit {code}):\n{out}{err}")
 
         # 3. The compact class-map encoding written by h5py; a plain reader expands it as rows[classes].
@@ -150,7 +138,7 @@ def main():
         with h5py.File(compact) as f:
             expanded = f["expected/rows"][...][f["expected/classes"][...]]
         check(np.array_equal(expanded.view(np.uint32), expected.view(np.uint32)), "rows[classes] must equal the output")
-        code, out, err = run("verify", compact)
+        code, out, err = relpos("verify", compact)
         check(code == 0, f"h5py class-map fixture should verify (exit {code}):\n{out}{err}")
 
         # 4. One expected value moved by one ULP: exit 1, report names the pair and its bins.
@@ -159,7 +147,7 @@ def main():
         shifted[i, j, c] = np.nextafter(shifted[i, j, c], np.float32(np.inf))
         ulp = os.path.join(work, "one_ulp.h5")
         write_fixture(ulp, ids, weight, shifted, r_max, s_max)
-        code, out, err = run("verify", ulp, "--backend", "onehot", "cpu")
+        code, out, err = relpos("verify", ulp, "--backend", "onehot", "cpu")
         check(code == 1, f"a one-ULP change should exit 1, got {code}:\n{out}{err}")
         d_res, d_tok, same_entity, d_chain = bins(ids, r_max, s_max)
         check(f"pair (i={i}, j={j})" in out, f"report should name pair (i={i}, j={j}):\n{out}")
@@ -174,7 +162,7 @@ def main():
             shutil.copy(plain, path)
             with h5py.File(path, "r+") as f:
                 mutate(f)
-            code, out, err = run("verify", path)
+            code, out, err = relpos("verify", path)
             lines = [line for line in err.splitlines() if line.strip()]
             check(code == 2, f"{name}: exit 2 expected, got {code}:\n{out}{err}")
             check(len(lines) == 1, f"{name}: one stderr line expected, got {len(lines)}:\n{err}")
@@ -199,16 +187,12 @@ def main():
         not_hdf5 = os.path.join(work, "not_hdf5.h5")
         with open(not_hdf5, "w") as stream:
             stream.write("this is not HDF5\n")
-        code, out, err = run("verify", not_hdf5)
+        code, out, err = relpos("verify", not_hdf5)
         check(code == 2 and err.strip().count("\n") == 0 and "not an HDF5 file" in err,
               f"text file: exit 2 and one line expected, got {code}:\n{err}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        return 1
-    print("h5py contract: all checks passed")
-    return 0
+    return summary("h5py contract")
 
 
 if __name__ == "__main__":

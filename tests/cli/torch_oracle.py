@@ -8,33 +8,16 @@ usage: torch_oracle.py RELPOS_BINARY SOURCE_DIR  (exit 77 = skipped: torch/h5py 
 """
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
-try:
-    import h5py
-    import numpy as np
-    import torch
-except ImportError as error:
-    print(f"SKIP: {error.name} is not installed for {sys.executable} (Debian: python3-torch python3-h5py)")
-    sys.exit(77)
+from cli_checks import check, require, run, summary
+
+h5py, np, torch = require(["h5py", "numpy", "torch"], "python3-torch python3-h5py")
 
 RELPOS, SOURCE = sys.argv[1], sys.argv[2]
 ORACLE = os.path.join(SOURCE, "tools", "export_fixture.py")
 EXPORT = os.path.join(SOURCE, "tools", "export_weights.py")
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print(f"FAIL: {message}")
-
-
-def run(command):
-    result = subprocess.run(command, capture_output=True, text=True)
-    return result.returncode, result.stdout, result.stderr
 
 
 def main():
@@ -94,11 +77,7 @@ def main():
         check(code == 2 and "absent.json" in err, f"missing layout: exit 2 naming it: {err}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        return 1
-    print("torch oracle: all checks passed")
-    return 0
+    return summary("torch oracle")
 
 
 if __name__ == "__main__":
