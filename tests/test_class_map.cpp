@@ -44,10 +44,10 @@ Fixture computed_fixture(const std::string& layout_name, OutputEncoding encoding
   fixture.layout = builtin_layout(layout_name);
   fixture.meta.config = {32, 2, channels};
   fixture.weights = protenix_synthetic_weights(fixture.meta.config, 3);
-  fixture.meta.precision = precision;
+  fixture.meta.config.precision = precision;
   fixture.meta.source = "synthetic: test";
   fixture.encoding = encoding;
-  fixture.expected = compute_in_precision(*make_backend("cpu"), fixture.problem(), precision);
+  fixture.expected = compute_in_precision(*make_backend("cpu"), fixture.problem());
   return fixture;
 }
 
@@ -70,7 +70,7 @@ TEST(ClassMapFixture, RoundTripsBitwise) {
       EXPECT_TRUE(back.layout == full.layout);
       EXPECT_EQ(read_fixture(full_path).encoding, OutputEncoding::full);
       // --candidate files in the compact encoding are read the same way.
-      const auto candidate = read_expected_output(compact_path, read_fixture(full_path), precision);
+      const auto candidate = read_expected_output(compact_path, read_fixture(full_path));
       EXPECT_TRUE(same_bits({candidate.data(), candidate.size()}, {full.expected->data(), full.expected->size()}));
     }
 }

@@ -80,7 +80,7 @@ TEST_F(Cli, ComputeThenVerifyOnEveryBackend) {
 
 TEST_F(Cli, Bf16ComputeVerifies) {
   const fs::path fixture = computed_fixture("bf16.h5", "bf16");
-  EXPECT_EQ(read_fixture(fixture).meta.precision, Precision::bf16);
+  EXPECT_EQ(read_fixture(fixture).meta.config.precision, Precision::bf16);
   const CliResult r = relpos("verify " + fixture.string() + " --backend onehot cpu");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }

@@ -27,7 +27,7 @@ using testing::TempDir;
 Fixture make_fixture(const Layout& layout, Config config, Precision precision = Precision::fp32) {
   Fixture fixture;
   fixture.meta.config = config;
-  fixture.meta.precision = precision;
+  fixture.meta.config.precision = precision;
   fixture.meta.policy = Policy::bitwise();
   fixture.meta.source = "synthetic: protenix_synthetic_weights seed 3";
   fixture.meta.weight_key = "relative_position_encoding.linear_no_bias.weight";
@@ -53,7 +53,7 @@ TEST(Fixture, RoundTripsEveryField) {
     write_fixture(path, written);
     const Fixture read = read_fixture(path);
     EXPECT_EQ(read.meta.config, written.meta.config);
-    EXPECT_EQ(read.meta.precision, written.meta.precision);
+    EXPECT_EQ(read.meta.config.precision, written.meta.config.precision);
     EXPECT_EQ(read.meta.policy, written.meta.policy);
     EXPECT_EQ(read.meta.source, written.meta.source);
     EXPECT_EQ(read.meta.source_sha256, "");
@@ -79,7 +79,7 @@ TEST(Fixture, Bf16PrecisionRoundTrips) {
   const Fixture written = make_fixture(testing::homomer(2, 4), Config{3, 2, 9}, Precision::bf16);
   write_fixture(dir / "bf16.h5", written);
   const Fixture read = read_fixture(dir / "bf16.h5");
-  EXPECT_EQ(read.meta.precision, Precision::bf16);
+  EXPECT_EQ(read.meta.config.precision, Precision::bf16);
   EXPECT_EQ(*read.expected, *written.expected);
 }
 
@@ -240,8 +240,30 @@ TEST_F(Malformed, UnknownFormat) {
 }
 
 TEST_F(Malformed, UnsupportedVersion) {
+  raw.attributes["format_version"] = std::int64_t{3};
+  expect_error("attribute 'format_version'", "version 3 is not supported");
+}
+
+TEST_F(Malformed, Version1WithAFormat2Addition) {
+  raw.attributes["precision"] = std::string("bf16-autocast");
+  expect_error("attribute 'format_version'", "needs format_version 2");
+}
+
+TEST_F(Malformed, Version1WithTheCyclicAttribute) {
+  raw.attributes["cyclic"] = std::string("none");
+  expect_error("attribute 'format_version'", "needs format_version 2");
+}
+
+TEST_F(Malformed, UnknownCyclicForm) {
   raw.attributes["format_version"] = std::int64_t{2};
-  expect_error("attribute 'format_version'", "version 2 is not supported");
+  raw.attributes["cyclic"] = std::string("rf3");
+  expect_error("attribute 'cyclic'", "unknown cyclic form 'rf3'");
+}
+
+TEST_F(Malformed, CyclicBoltzWithoutPeriods) {
+  raw.attributes["format_version"] = std::int64_t{2};
+  raw.attributes["cyclic"] = std::string("boltz");
+  expect_error("/inputs/cyclic_period", "missing");
 }
 
 TEST_F(Malformed, IntegerAttributeStoredAsFloat) {

@@ -41,7 +41,9 @@ TEST(MakeFixture, ComputesTheReferenceForABuiltinLayout) {
     const Fixture fixture = make_fixture(request);
     const Layout layout = builtin_layout("antibody_antigen");
     ASSERT_TRUE(fixture.layout == layout);
-    EXPECT_EQ(fixture.meta.config, config);
+    Config in_regime = config;
+    in_regime.precision = precision;
+    EXPECT_EQ(fixture.meta.config, in_regime);
     EXPECT_EQ(fixture.meta.source, path.string() + ": synthetic: seed 17");
     EXPECT_EQ(fixture.meta.source_sha256, io::sha256_file(path));
     EXPECT_EQ(fixture.meta.weight_key, "module.relative_position_encoding.linear_no_bias.weight");

@@ -88,7 +88,7 @@ TEST_F(FixtureSet, FixturesRecordTheirSyntheticSource) {
   EXPECT_EQ(fixture.meta.source_sha256, io::sha256_file(dir / "weights/w.safetensors"));
   EXPECT_EQ(fixture.meta.weight_key, "relative_position_encoding.linear_no_bias.weight");
   EXPECT_EQ(read_fixture(dir / "batch.h5").encoding, OutputEncoding::class_map);
-  EXPECT_EQ(read_fixture(dir / "batch.h5").meta.precision, Precision::bf16);
+  EXPECT_EQ(read_fixture(dir / "batch.h5").meta.config.precision, Precision::bf16);
   EXPECT_TRUE(read_fixture(dir / "custom.h5").layout == builtin_layout("cropped_complex"));
 }
 

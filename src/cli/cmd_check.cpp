@@ -26,7 +26,7 @@ bool check_properties(const CheckArgs& args) {
   std::printf("\n== properties: %d cases per property, seed %#llx, %zu saved case(s) replayed first\n", options.cases,
               static_cast<unsigned long long>(options.seed), options.regressions.size());
   bool passed = true;
-  harness::Coverage coverage;
+  harness::Coverage coverage(options.scope);
   for (const std::string& name : select_backends({})) {
     const harness::Report report = harness::prove(harness::backend_implementation(name, args.options), options);
     std::printf("%s", report.text().c_str());
@@ -57,8 +57,8 @@ void register_check(CLI::App& root, Commands& commands) {
                         const auto files = find_fixtures(directory);
                         if (files.empty()) throw InputError(fmt::format("{}: no *.h5 fixtures", directory.string()));
                         std::printf("== fixtures: %zu file(s) under %s\n", files.size(), directory.string().c_str());
-                        const VerificationOutcome outcome =
-                            verify_files(files, select_backends({}), args->options, std::nullopt);
+                        const VerificationOutcome outcome = verify_files(
+                            files, select_backends({}), args->options, std::nullopt, scope_from(args->suite.scope));
                         const int fixture_code = outcome.exit_code();
                         const bool properties_passed = check_properties(*args);
                         const int code = fixture_code != kExitOk ? fixture_code

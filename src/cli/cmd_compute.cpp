@@ -25,9 +25,9 @@ int run_compute(const ComputeArgs& args) {
   const Availability availability = backend->availability();
   if (!availability.available)
     throw InputError(fmt::format("backend {} is not available here: {}", args.backend, availability.detail));
-  fixture.expected = compute_in_precision(*backend, fixture.problem(), precision);
-  fixture.meta.precision = precision;
-  fixture.meta.policy = policy_for_backend(fixture.meta.policy, backend->exact_order());
+  fixture.meta.config.precision = precision;
+  fixture.expected = compute_in_precision(*backend, fixture.problem());
+  fixture.meta.policy = policy_for_backend(fixture.meta.policy, backend->exact_order(), precision);
   fixture.meta.generator = fmt::format("{} (compute --backend {})", generator_string(), args.backend);
   write_fixture(args.out, fixture, {.overwrite = args.force});
   std::printf("wrote %s: [%lld, %lld, %lld, %d] %s from backend %s\n", args.out.c_str(),
@@ -41,11 +41,12 @@ int run_compute(const ComputeArgs& args) {
 
 void register_compute(CLI::App& root, Commands& commands) {
   auto args = std::make_shared<ComputeArgs>();
-  CLI::App* app = root.add_subcommand("compute", "Compute the pair tensor of a v1 file's inputs with one backend");
-  app->add_option("--input", args->input, "v1 file with /inputs and /weights")->required();
-  app->add_option("--out", args->out, "v1 file to write (refuses to overwrite without --force)")->required();
+  CLI::App* app = root.add_subcommand("compute", "Compute the pair tensor of a fixture file's inputs with one backend");
+  app->add_option("--input", args->input, "fixture file (v1 or v2) with /inputs and /weights")->required();
+  app->add_option("--out", args->out, "fixture file to write (refuses to overwrite without --force)")->required();
   app->add_option("--backend", args->backend, "onehot, onehot-blas, cpu (default) or cuda");
-  app->add_option("--dtype", args->dtype, "fp32 (default) or bf16")->check(CLI::IsMember({"fp32", "bf16"}));
+  app->add_option("--dtype", args->dtype, "precision regime of the output: fp32 (default), bf16 or bf16-autocast")
+      ->check(CLI::IsMember({"fp32", "bf16", "bf16-autocast"}));
   app->add_flag("--force", args->force, "replace --out if it exists");
   add_backend_options(*app, args->options);
   commands.push_back({app, [args] { return run_compute(*args); }});

@@ -13,34 +13,51 @@
 #include "relpos/io/hdf5_file.hpp"
 #include "relpos/layouts/builtin_layouts.hpp"
 #include "relpos/layouts/layout_json.hpp"
+#include "relpos/presets.hpp"
 
 namespace relpos::cli {
 namespace {
 
 struct MakeArgs {
-  std::string weights, layout, out, precision = "fp32", policy = "bitwise", variant = "af3", label;
+  std::string weights, layout, out, policy = "bitwise", label, model;
+  std::optional<std::string> precision, variant, cyclic;
   std::optional<std::int32_t> r_max, s_max;
   bool compact = false, force = false;
 };
 
-int run_make(const MakeArgs& args) {
+// Each field as given, else the preset's (--model), else part 1's default.
+FixtureRequest make_request(const MakeArgs& args) {
+  const ModelPreset* preset = args.model.empty() ? nullptr : &find_preset(args.model);
   FixtureRequest request;
   request.weights = parse_weight_source(args.weights);
   request.weights_label = args.label;
-  request.hints = {args.r_max, args.s_max, parse_variant(args.variant)};
+  request.hints.r_max = args.r_max ? args.r_max : preset ? std::optional(preset->r_max) : std::nullopt;
+  request.hints.s_max = args.s_max ? args.s_max : preset ? std::optional(preset->s_max) : std::nullopt;
+  request.hints.variant = args.variant ? parse_variant(*args.variant) : preset ? preset->variant : Variant::af3;
+  request.cyclic = args.cyclic ? parse_cyclic(*args.cyclic) : preset ? preset->cyclic : Cyclic::none;
+  request.precision =
+      args.precision ? parse_precision(*args.precision) : preset ? preset->precisions.front() : Precision::fp32;
+  request.model = args.model;
   request.layout = args.layout;
-  request.precision = parse_precision(args.precision);
   request.policy = Policy::parse(args.policy);
   request.encoding = args.compact ? OutputEncoding::class_map : OutputEncoding::full;
+  return request;
+}
+
+int run_make(const MakeArgs& args) {
+  const FixtureRequest request = make_request(args);
   io::refuse_existing(args.out, args.force ? io::Overwrite::allow : io::Overwrite::refuse);
   const Fixture fixture = make_fixture(request);
   write_fixture(args.out, fixture, {.overwrite = args.force});
-  std::printf("wrote %s: B=%lld N=%lld c_z=%d r_max=%d s_max=%d %s %s, policy %s, %s encoding\n  weights: %s\n",
-              args.out.c_str(), static_cast<long long>(fixture.layout.batch()),
-              static_cast<long long>(fixture.layout.tokens()), fixture.meta.config.c_z, fixture.meta.config.r_max,
-              fixture.meta.config.s_max, std::string(to_string(fixture.meta.config.variant)).c_str(),
-              std::string(to_string(fixture.meta.precision)).c_str(), fixture.meta.policy.str().c_str(),
-              std::string(to_string(fixture.encoding)).c_str(), fixture.meta.source.c_str());
+  const Config& config = fixture.meta.config;
+  std::printf("wrote %s (format %lld): B=%lld N=%lld c_z=%d r_max=%d s_max=%d %s cyclic %s %s, policy %s, %s "
+              "encoding\n  weights: %s\n",
+              args.out.c_str(), static_cast<long long>(fixture.format_version()),
+              static_cast<long long>(fixture.layout.batch()), static_cast<long long>(fixture.layout.tokens()),
+              config.c_z, config.r_max, config.s_max, std::string(to_string(config.variant)).c_str(),
+              std::string(to_string(config.cyclic)).c_str(), std::string(to_string(config.precision)).c_str(),
+              fixture.meta.policy.str().c_str(), std::string(to_string(fixture.encoding)).c_str(),
+              fixture.meta.source.c_str());
   return kExitOk;
 }
 
@@ -55,17 +72,21 @@ void register_fixtures(CLI::App& root, Commands& commands) {
   group->require_subcommand(1);
 
   auto make = std::make_shared<MakeArgs>();
-  CLI::App* make_app = group->add_subcommand("make", "Write one v1 fixture from weights and a layout (reference onehot)");
+  CLI::App* make_app = group->add_subcommand("make", "Write one fixture from weights and a layout (reference onehot)");
   make_app->add_option("--weights", make->weights, "FILE[:KEY]: safetensors or HDF5 weights (docs/weights.md)")->required();
   make_app->add_option("--layout", make->layout, "a layout JSON file or a built-in name (relpos fixtures layouts)")
       ->required();
   make_app->add_option("--out", make->out, "fixture to write (refuses to overwrite without --force)")->required();
-  make_app->add_option("--precision", make->precision, "fp32 (default) or bf16")->check(CLI::IsMember({"fp32", "bf16"}));
+  make_app->add_option("--model", make->model, "a model preset: its variant, cyclic form, r_max, s_max and usual "
+                                               "precision, each unless given (protenix, pxdesign, af3, openfold3, "
+                                               "boltz1, boltz2)");
+  make_app->add_option("--precision", make->precision, "fp32 (default), bf16 or bf16-autocast");
+  make_app->add_option("--cyclic", make->cyclic, "none (default) or boltz (the layout's cyclic_period are used)");
   make_app->add_option("--policy", make->policy, "bitwise (default), bound:K, ulp:K, allclose[:R,A]");
   make_app->add_flag("--compact", make->compact, "store /expected as class map + distinct rows (lossless, for large N)");
   make_app->add_option("--r-max", make->r_max, "r_max when F alone does not decide it")->check(CLI::NonNegativeNumber);
   make_app->add_option("--s-max", make->s_max, "s_max when F alone does not decide it")->check(CLI::NonNegativeNumber);
-  make_app->add_option("--variant", make->variant, "af3 (default) or paper")->check(CLI::IsMember({"af3", "paper"}));
+  make_app->add_option("--variant", make->variant, "af3 (default) or paper");
   make_app->add_option("--source-label", make->label, "how the 'source' attribute names the weights file");
   make_app->add_flag("--force", make->force, "replace --out if it exists");
   commands.push_back({make_app, [make] { return run_make(*make); }});

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/property_runs.hpp"
 #include "cli/verification.hpp"
 #include "relpos/errors.hpp"
 #include "relpos/verify.hpp"
@@ -16,17 +17,23 @@ struct VerifyArgs {
   std::string policy;
   std::string candidate;
   BackendOptions options;
+  ScopeArgs scope;
 };
 
 // --candidate: compare another program's output with the fixture's.
 int verify_candidate(const VerifyArgs& args, const std::optional<Policy>& override) {
   if (args.files.size() != 1) throw InputError("--candidate compares against exactly one fixture");
   const Fixture fixture = read_fixture(args.files.front());
+  const harness::Scope scope = scope_from(args.scope);
+  if (!scope.allows(fixture.meta.config))
+    throw InputError(fmt::format("{}: the fixture ({}) is outside the scope ({})", args.files.front(),
+                                 describe(fixture.meta.config), scope.describe()));
   const Policy policy = override ? *override : fixture.meta.policy;
-  const xt::xtensor<float, 4> got = read_expected_output(args.candidate, fixture, fixture.meta.precision);
-  const Comparison c = compare_tensors(fixture.problem(), *fixture.expected, got, fixture.meta.precision, policy);
+  const Precision precision = fixture.meta.config.precision;
+  const xt::xtensor<float, 4> got = read_expected_output(args.candidate, fixture);
+  const Comparison c = compare_tensors(fixture.problem(), *fixture.expected, got, precision, policy);
   Table table({"fixture", "candidate", "precision", "policy", "result", "mismatches", "max |err|", "max ulp"});
-  table.add({args.files.front(), args.candidate, std::string(to_string(fixture.meta.precision)), policy.str(),
+  table.add({args.files.front(), args.candidate, std::string(to_string(precision)), policy.str(),
              c.passed() ? "PASS" : "FAIL", fmt::format("{} ({:.3g}%)", c.mismatches, c.mismatch_percent()),
              fmt::format("{:.3g}", c.max_abs_error), fmt::format("{:g}", c.max_ulp)});
   std::fputs(table.str().c_str(), stdout);
@@ -42,10 +49,11 @@ void register_verify(CLI::App& root, Commands& commands) {
   app->add_option("files", args->files, "v1 fixture files")->required();
   CLI::Option* backend =
       app->add_option("--backend", args->backends, "all (default) or backend names: onehot onehot-blas cpu cuda");
-  app->add_option("--policy", args->policy, "override the fixture's policy: bitwise, bound:K, ulp:K, allclose[:R,A]");
+  app->add_option("--policy", args->policy, "override the fixture's policy: bitwise, bound:K, rbound:K, ulp:K, allclose[:R,A]");
   CLI::Option* candidate = app->add_option(
       "--candidate", args->candidate, "compare this file's /expected/output (from any program) instead of recomputing");
   add_backend_options(*app, args->options);
+  add_scope_options(*app, args->scope);
   // A candidate file is compared as it is: options that steer a recomputation would be silently ignored.
   candidate->excludes(backend);
   for (const char* name : {"--threads", "--chunk-rows"}) candidate->excludes(app->get_option(name));
@@ -61,7 +69,8 @@ void register_verify(CLI::App& root, Commands& commands) {
                                                          availability.detail));
                         }
                         std::vector<std::filesystem::path> files(args->files.begin(), args->files.end());
-                        return verify_files(files, backends, args->options, override).exit_code();
+                        return verify_files(files, backends, args->options, override, scope_from(args->scope))
+                            .exit_code();
                       }});
 }
 

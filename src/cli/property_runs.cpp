@@ -1,5 +1,6 @@
 #include "cli/property_runs.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -8,7 +9,52 @@
 
 namespace relpos::cli {
 
+void add_scope_options(CLI::App& app, ScopeArgs& args) {
+  app.add_option("--model", args.model,
+                 "the model you implement: protenix, pxdesign, af3, openfold3, boltz1, boltz2 (fixes variant, cyclic, "
+                 "r_max, s_max, c_z and the precisions it runs; any flag below overrides its axis)");
+  app.add_option("--variant", args.variants, "chain term(s): af3, paper (repeatable or comma list)")->delimiter(',');
+  app.add_option("--cyclic", args.cyclic, "cyclic form(s): none, boltz (repeatable or comma list)")->delimiter(',');
+  app.add_option("--precision", args.precisions,
+                 "precision regime(s): fp32, bf16, bf16-autocast (repeatable or comma list)")
+      ->delimiter(',');
+  app.add_option("--r-max", args.r_max, "r_max the implementation supports (fixed)");
+  app.add_option("--s-max", args.s_max, "s_max the implementation supports (fixed)");
+  app.add_option("--c-z", args.c_z, "c_z the implementation supports (fixed)");
+}
+
+namespace {
+
+template <class T, class Parse>
+std::vector<T> parse_all(const std::vector<std::string>& names, Parse parse) {
+  std::vector<T> values;
+  for (const std::string& name : names) {
+    const T value = parse(name);
+    if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
+  }
+  return values;
+}
+
+}  // namespace
+
+harness::Scope scope_from(const ScopeArgs& args) {
+  harness::Scope scope = args.model.empty() ? harness::Scope{} : harness::preset_scope(args.model);
+  if (!args.variants.empty()) scope.variants = parse_all<Variant>(args.variants, parse_variant);
+  if (!args.cyclic.empty()) scope.cyclic = parse_all<Cyclic>(args.cyclic, parse_cyclic);
+  if (!args.precisions.empty()) scope.precisions = parse_all<Precision>(args.precisions, parse_precision);
+  if (args.r_max) scope.r_max = args.r_max;
+  if (args.s_max) scope.s_max = args.s_max;
+  if (args.c_z) scope.c_z = args.c_z;
+  try {
+    harness::validate(scope);
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("scope: {}", e.what()));
+  }
+  return scope;
+}
+
 void add_suite_options(CLI::App& app, SuiteArgs& args, int default_cases, bool selection) {
+  add_scope_options(app, args.scope);
   app.add_option("--cases", args.cases, fmt::format("generated cases per property (default {}; RC_PARAMS max_success)", default_cases))
       ->check(CLI::PositiveNumber);
   app.add_option("--seed", args.seed,
@@ -20,7 +66,8 @@ void add_suite_options(CLI::App& app, SuiteArgs& args, int default_cases, bool s
   if (!selection) return;
   app.add_option("--property", args.properties, "run only these properties (repeatable; default: all that apply)");
   app.add_option("--policy", args.policy,
-                 "comparison policy (default: bitwise for exact-order implementations, bound:6 otherwise)");
+                 "comparison policy (default: bitwise for exact-order implementations, otherwise bound:6 in fp32 and "
+                 "rbound:6 in the bf16 regimes)");
   app.add_option("--regressions", args.regressions,
                  "directory of saved regression cases to replay first (default: the source tree's "
                  "tests/regressions; 'none' to skip)");
@@ -53,6 +100,7 @@ harness::ProveOptions suite_options(const SuiteArgs& args, int default_cases) {
   }
   if (args.max_size) options.max_size = *args.max_size;
   if (args.no_shrink) options.shrink = false;
+  options.scope = scope_from(args.scope);
   for (const std::string& name : args.properties) options.properties.push_back(harness::parse_property(name));
   if (!args.policy.empty()) options.policy = Policy::parse(args.policy);
   if (args.regressions != "none") {

@@ -12,6 +12,19 @@
 
 namespace relpos::cli {
 
+/// The scope flags as given (empty / unset: not given).
+struct ScopeArgs {
+  std::string model;
+  std::vector<std::string> variants, cyclic, precisions;  ///< repeatable, or comma lists
+  std::optional<std::int32_t> r_max, s_max, c_z;
+};
+
+/// --model, --variant, --cyclic, --precision, --r-max, --s-max, --c-z bound to `args`.
+void add_scope_options(CLI::App& app, ScopeArgs& args);
+
+/// The preset's scope (--model), each other flag given replacing that axis. Throws InputError.
+harness::Scope scope_from(const ScopeArgs& args);
+
 /// The flags as given (empty / unset: not given).
 struct SuiteArgs {
   std::optional<int> cases;
@@ -21,10 +34,11 @@ struct SuiteArgs {
   std::string policy;
   bool no_shrink = false;
   std::string regressions;  ///< directory, or "none"
+  ScopeArgs scope;
 };
 
-/// --cases, --seed, --max-size, --no-shrink (and, when `selection`, --property,
-/// --policy, --regressions) bound to `args`.
+/// --cases, --seed, --max-size, --no-shrink, the scope flags (and, when
+/// `selection`, --property, --policy, --regressions) bound to `args`.
 void add_suite_options(CLI::App& app, SuiteArgs& args, int default_cases, bool selection = true);
 
 /// ProveOptions: `default_cases`, then RC_PARAMS and the shard variables, then the flags.

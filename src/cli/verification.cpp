@@ -20,7 +20,7 @@ int VerificationOutcome::exit_code() const {
 
 VerificationOutcome verify_files(const std::vector<std::filesystem::path>& files,
                                  const std::vector<std::string>& backends, const BackendOptions& options,
-                                 const std::optional<Policy>& override) {
+                                 const std::optional<Policy>& override, const harness::Scope& scope) {
   VerificationOutcome outcome;
   std::vector<std::unique_ptr<Backend>> runnable;
   for (const std::string& name : backends) {
@@ -50,6 +50,10 @@ VerificationOutcome verify_files(const std::vector<std::filesystem::path>& files
       ++outcome.bad_inputs;
       continue;
     }
+    if (!scope.allows(fixture.meta.config)) {
+      outcome.outside_scope.push_back(fmt::format("{} ({})", file.filename().string(), describe(fixture.meta.config)));
+      continue;
+    }
     ++outcome.fixtures;
     const std::string shape =
         fmt::format("[{}, {}, {}]", fixture.layout.batch(), fixture.layout.tokens(), fixture.meta.config.c_z);
@@ -77,7 +81,7 @@ VerificationOutcome verify_files(const std::vector<std::filesystem::path>& files
         ++outcome.mismatches;
         reports.push_back(fmt::format("{} with {}:\n  {}", file.string(), result.backend, c.report()));
       }
-      table.add({file.filename().string(), result.backend, std::string(to_string(fixture.meta.precision)),
+      table.add({file.filename().string(), result.backend, std::string(to_string(fixture.meta.config.precision)),
                  result.policy.str(), shape, c.passed() ? "PASS" : "FAIL",
                  fmt::format("{} ({:.3g}%)", c.mismatches, c.mismatch_percent()), fmt::format("{:.3g}", c.max_abs_error),
                  fmt::format("{:g}", c.max_ulp), format_seconds(result.seconds)});
@@ -85,6 +89,8 @@ VerificationOutcome verify_files(const std::vector<std::filesystem::path>& files
   }
   std::fputs(table.str().c_str(), stdout);
   for (const std::string& skipped : outcome.skipped) std::printf("skipped backend: %s\n", skipped.c_str());
+  for (const std::string& skipped : outcome.outside_scope)
+    std::printf("skipped fixture outside the scope (%s): %s\n", scope.describe().c_str(), skipped.c_str());
   for (const std::string& report : reports) std::printf("\n%s\n", report.c_str());
   std::string trouble;
   if (outcome.bad_inputs > 0) trouble += fmt::format(", {} unreadable", outcome.bad_inputs);

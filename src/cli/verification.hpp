@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "relpos/backend.hpp"
+#include "relpos/harness/scope.hpp"
 #include "relpos/policy.hpp"
 
 namespace relpos::cli {
@@ -17,13 +18,14 @@ struct VerificationOutcome {
   int bad_inputs = 0;    ///< fixtures that could not be read
   int failed_runs = 0;   ///< (fixture, backend) pairs whose run stopped with an error (e.g. out of memory)
   std::vector<std::string> skipped;  ///< backends not available here, with the reason
+  std::vector<std::string> outside_scope;  ///< fixtures not verified: outside the stated scope
   int exit_code() const;
 };
 
-/// Verifies every file with every backend named; prints the table, any
-/// failure reports and error lines to stdout/stderr.
+/// Verifies every file within `scope` with every backend named; prints the
+/// table, any failure reports and error lines to stdout/stderr.
 VerificationOutcome verify_files(const std::vector<std::filesystem::path>& files,
                                  const std::vector<std::string>& backends, const BackendOptions& options,
-                                 const std::optional<Policy>& override);
+                                 const std::optional<Policy>& override, const harness::Scope& scope = {});
 
 }  // namespace relpos::cli

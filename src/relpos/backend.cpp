@@ -69,4 +69,8 @@ xt::xtensor<float, 4> compute_bf16_as_float(const Backend& backend, const Proble
   return compute_bf16_as_float([&](const Problem& p, const PairOutput& out) { backend.run(p, out); }, problem);
 }
 
+xt::xtensor<float, 4> compute_in_precision(const OutputWriter& write, const Problem& problem) {
+  return rounds_result(problem.config.precision) ? compute_bf16_as_float(write, problem) : compute_fp32(write, problem);
+}
+
 }  // namespace relpos

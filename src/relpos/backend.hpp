@@ -63,5 +63,8 @@ xt::xtensor<float, 4> compute_fp32(const Backend& backend, const Problem& proble
 /// The same in bf16 mode, widened to float (the fixture representation); starts as bf16 NaN.
 xt::xtensor<float, 4> compute_bf16_as_float(const OutputWriter& write, const Problem& problem);
 xt::xtensor<float, 4> compute_bf16_as_float(const Backend& backend, const Problem& problem);
+/// In the problem's precision regime, as a model stores it: fp32 written as
+/// fp32, the bf16 regimes written as bf16 and widened (the fixture representation).
+xt::xtensor<float, 4> compute_in_precision(const OutputWriter& write, const Problem& problem);
 
 }  // namespace relpos

@@ -1,5 +1,7 @@
 #include "relpos/compare.hpp"
 
+#include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -23,8 +25,10 @@ bool identical(float a, float b, bool nan_equal) {
 }
 
 std::string ids(const TokenIds& t) {
-  return fmt::format("asym={} residue={} entity={} sym={} token={}", t.asym_id, t.residue_index, t.entity_id, t.sym_id,
-                     t.token_index);
+  std::string text = fmt::format("asym={} residue={} entity={} sym={} token={}", t.asym_id, t.residue_index,
+                                 t.entity_id, t.sym_id, t.token_index);
+  if (t.cyclic_period != 0) text += fmt::format(" period={}", t.cyclic_period);
+  return text;
 }
 
 std::string where(const ElementIndex& at) { return fmt::format("(b={}, i={}, j={}, c={})", at.b, at.i, at.j, at.c); }
@@ -35,8 +39,76 @@ double ulp_distance(float a, float b, Precision precision) {
   if (std::isnan(a) || std::isnan(b))
     return std::isnan(a) && std::isnan(b) ? 0.0 : std::numeric_limits<double>::infinity();
   const double distance = std::abs(static_cast<double>(ordered(a) - ordered(b)));
-  return precision == Precision::bf16 ? distance / 65536.0 : distance;
+  return rounds_result(precision) ? distance / 65536.0 : distance;
 }
+
+double round_to_bf16_exactly(double value) {
+  if (value == 0 || !std::isfinite(value)) return value;
+  int exponent = 0;
+  std::frexp(value, &exponent);  // value = m 2^exponent, 0.5 <= |m| < 1
+  // bf16 keeps 8 significant bits, down to fp32's subnormal quantum 2^-133.
+  const int quantum = std::max(exponent - 8, -133);
+  const double rounded = std::ldexp(std::nearbyint(std::ldexp(value, -quantum)), quantum);
+  return std::abs(rounded) >= 0x1p128 ? std::copysign(std::numeric_limits<double>::infinity(), value) : rounded;
+}
+
+namespace {
+
+// What a policy allows one element: `allowed` for the report and whether `got` passes.
+struct Allowance {
+  double allowed = 0;
+  double low = 0, high = 0;  ///< rbound: the accepted interval
+  bool ok = false;
+};
+
+// The four terms of channel c of a pair, as `precision` sums them.
+std::array<double, 4> pair_terms(const Weights& w, const HotColumns& hot, std::int64_t c, Precision precision) {
+  const auto term = [&](std::int32_t column) {
+    return column < 0 ? 0.0 : static_cast<double>(regime_weight(precision, w(c, column)));
+  };
+  return {term(hot.residue), term(hot.token), term(hot.entity), term(hot.chain)};
+}
+
+Allowance allowance(const Policy& policy, Precision precision, const Weights& w, const HotColumns& hot,
+                    std::int64_t c, float e, float g, double abs_error, double ulp) {
+  Allowance a;
+  // A NaN or an infinity is never within a distance of a value (allclose would accept inf against inf + x).
+  const bool finite = std::isfinite(e) && std::isfinite(g);
+  switch (policy.kind) {
+    case Policy::Kind::bitwise: break;
+    case Policy::Kind::bound: {
+      double magnitude = 0;
+      for (double t : pair_terms(w, hot, c, precision)) magnitude += std::abs(t);
+      a.allowed = policy.k * unit_roundoff(precision) * magnitude;
+      a.ok = finite && abs_error <= a.allowed;
+      break;
+    }
+    case Policy::Kind::rounded_bound: {
+      const std::array<double, 4> terms = pair_terms(w, hot, c, precision);
+      // In double each addition errs by at most 2^-53 of the sum: far inside a 2^-24 bound.
+      const double exact = ((terms[0] + terms[1]) + terms[2]) + terms[3];
+      double magnitude = 0;
+      for (double t : terms) magnitude += std::abs(t);
+      a.allowed = policy.k * 0x1p-24 * magnitude;
+      const bool rounded = rounds_result(precision);
+      a.low = rounded ? round_to_bf16_exactly(exact - a.allowed) : exact - a.allowed;
+      a.high = rounded ? round_to_bf16_exactly(exact + a.allowed) : exact + a.allowed;
+      a.ok = std::isfinite(g) && a.low <= g && g <= a.high;
+      break;
+    }
+    case Policy::Kind::ulp:
+      a.allowed = policy.k;
+      a.ok = finite && ulp <= policy.k;
+      break;
+    case Policy::Kind::allclose:
+      a.allowed = policy.effective_atol(precision) + policy.effective_rtol(precision) * std::abs(double{e});
+      a.ok = finite && abs_error <= a.allowed;
+      break;
+  }
+  return a;
+}
+
+}  // namespace
 
 Comparison compare(const Problem& problem, std::span<const float> expected, std::span<const float> got,
                    Precision precision, const Policy& policy) {
@@ -50,9 +122,6 @@ Comparison compare(const Problem& problem, std::span<const float> expected, std:
                                  size, batch, n, n, channels, expected.size(), got.size()));
 
   const BinParams params = problem.bins();
-  const double u = unit_roundoff(precision);
-  const double rtol = policy.effective_rtol(precision);
-  const double atol = policy.effective_atol(precision);
   const Weights& w = problem.weights;
 
   Comparison result;
@@ -78,49 +147,17 @@ Comparison compare(const Problem& problem, std::span<const float> expected, std:
                                                         : std::numeric_limits<double>::infinity());
           const double ulp = same ? 0.0 : ulp_distance(e, g, precision);
           const ElementIndex at{b, i, j, c};
-          if (abs_error > result.max_abs_error || (std::isnan(abs_error) && !std::isnan(result.max_abs_error))) {
-            result.max_abs_error = abs_error;
-            result.max_abs_at = at;
-          }
-          if (rel_error > result.max_rel_error) {
-            result.max_rel_error = rel_error;
-            result.max_rel_at = at;
-          }
-          if (ulp > result.max_ulp) {
-            result.max_ulp = ulp;
-            result.max_ulp_at = at;
-          }
+          result.note_extremes(at, abs_error, rel_error, ulp);
           if (same) continue;
-
-          double allowed = 0;
-          bool ok = false;
-          const bool has_nan = std::isnan(e) || std::isnan(g);
-          switch (policy.kind) {
-            case Policy::Kind::bitwise: ok = false; break;
-            case Policy::Kind::bound: {
-              double magnitude = std::abs(double{w(c, hot.residue)}) + std::abs(double{w(c, hot.token)}) +
-                                 std::abs(double{w(c, hot.chain)});
-              if (hot.entity >= 0) magnitude += std::abs(double{w(c, hot.entity)});
-              allowed = policy.k * u * magnitude;
-              ok = !has_nan && abs_error <= allowed;
-              break;
-            }
-            case Policy::Kind::ulp:
-              allowed = policy.k;
-              ok = !has_nan && ulp <= policy.k;
-              break;
-            case Policy::Kind::allclose:
-              allowed = atol + rtol * std::abs(static_cast<double>(e));
-              ok = !has_nan && abs_error <= allowed;
-              break;
-          }
-          if (ok) continue;
+          const Allowance a = allowance(policy, precision, w, hot, c, e, g, abs_error, ulp);
+          if (a.ok) continue;
           ++result.mismatches;
+          const bool has_nan = std::isnan(e) || std::isnan(g);
           const double measure = policy.kind == Policy::Kind::ulp ? ulp : abs_error;
           const double excess = has_nan ? std::numeric_limits<double>::infinity()
-                                        : (allowed > 0 ? measure / allowed : measure + 1.0);
+                                        : (a.allowed > 0 ? measure / a.allowed : measure + 1.0);
           if (!result.first_mismatch || excess > worst_excess) {
-            ElementReport report{at, row, col, bins, e, g, abs_error, rel_error, ulp, allowed};
+            ElementReport report{at, row, col, bins, e, g, abs_error, rel_error, ulp, a.allowed, a.low, a.high};
             if (!result.first_mismatch) result.first_mismatch = report;
             if (excess > worst_excess) {
               worst_excess = excess;
@@ -134,17 +171,34 @@ Comparison compare(const Problem& problem, std::span<const float> expected, std:
   return result;
 }
 
+void Comparison::note_extremes(const ElementIndex& at, double abs_error, double rel_error, double ulp) {
+  if (abs_error > max_abs_error || (std::isnan(abs_error) && !std::isnan(max_abs_error))) {
+    max_abs_error = abs_error;
+    max_abs_at = at;
+  }
+  if (rel_error > max_rel_error) {
+    max_rel_error = rel_error;
+    max_rel_at = at;
+  }
+  if (ulp > max_ulp) {
+    max_ulp = ulp;
+    max_ulp_at = at;
+  }
+}
+
 std::string describe(const ElementReport& e) {
   return fmt::format(
       "pair (i={}, j={}) of batch element {} at channel {}\n"
       "      row token: {}\n"
       "      col token: {}\n"
       "      bins: d_res={} d_tok={} same_entity={} d_chain={} ({})\n"
-      "      expected {:.9g} (0x{:08x}), got {:.9g} (0x{:08x}), |err| {:.3g}, rel {:.3g}, ulp {:g}, allowed {:.3g}",
+      "      expected {:.9g} (0x{:08x}), got {:.9g} (0x{:08x}), |err| {:.3g}, rel {:.3g}, ulp {:g}, allowed {}",
       e.at.i, e.at.j, e.at.b, e.at.c, ids(e.row), ids(e.col), e.bins.d_res, e.bins.d_tok, int(e.bins.same_entity),
       e.bins.d_chain, e.bins.same_chain ? "same chain" : "different chains", e.expected,
       std::bit_cast<std::uint32_t>(e.expected), e.got, std::bit_cast<std::uint32_t>(e.got), e.abs_error, e.rel_error,
-      e.ulp, e.allowed);
+      e.ulp,
+      e.low != e.high ? fmt::format("[{:.9g}, {:.9g}] (bound {:.3g})", e.low, e.high, e.allowed)
+                      : fmt::format("{:.3g}", e.allowed));
 }
 
 std::string Comparison::summary() const {

@@ -30,7 +30,9 @@ struct ElementReport {
   double abs_error = 0;
   double rel_error = 0;
   double ulp = 0;
-  double allowed = 0;  ///< the policy's allowance for this element (bound / allclose)
+  double allowed = 0;  ///< the policy's allowance for this element (bound / rbound / allclose)
+  double low = 0;      ///< rbound: the interval [low, high] got had to lie in
+  double high = 0;
 };
 
 struct Comparison {
@@ -53,6 +55,8 @@ struct Comparison {
   std::string summary() const;
   /// Several lines for a failure: the summary plus the first and worst mismatching pairs.
   std::string report() const;
+  /// Keeps the largest errors seen so far and where they are.
+  void note_extremes(const ElementIndex& at, double abs_error, double rel_error, double ulp);
 };
 
 /// Compares `got` with `expected`, both [B, N, N, c_z] for `problem`.
@@ -68,6 +72,10 @@ inline Comparison compare_tensors(const Problem& problem, const xt::xtensor<floa
 
 /// ULP distance in `precision` (0 for +0/-0; infinite when exactly one is NaN).
 double ulp_distance(float a, float b, Precision precision);
+
+/// `value` rounded to the nearest bf16 (ties to even) in one step, without
+/// passing through float: the R of the rounded-bound policy. Overflow gives inf.
+double round_to_bf16_exactly(double value);
 
 std::string describe(const ElementReport& element);
 

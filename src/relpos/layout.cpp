@@ -1,5 +1,7 @@
 #include "relpos/layout.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <xtensor/xview.hpp>
@@ -40,6 +42,7 @@ Layout Layout::element(std::int64_t b) const {
     const IdArray& source = ids(field);
     single.ids(field) = xt::view(source, xt::range(b, b + 1), xt::all());
   }
+  if (has_periods()) single.cyclic_period = xt::view(cyclic_period, xt::range(b, b + 1), xt::all());
   single.batched = false;
   return single;
 }
@@ -94,13 +97,40 @@ Layout Layout::stack(std::span<const Layout> elements) {
     auto out = target.begin();
     for (const Layout& element : elements) out = std::copy(element.ids(field).begin(), element.ids(field).end(), out);
   }
+  const bool periods = std::any_of(elements.begin(), elements.end(), [](const Layout& e) { return e.has_periods(); });
+  if (periods) {
+    stacked.cyclic_period = IdArray::from_shape(stacked.asym_id.shape());
+    auto out = stacked.cyclic_period.begin();
+    for (const Layout& element : elements) {
+      if (element.has_periods()) {
+        out = std::copy(element.cyclic_period.begin(), element.cyclic_period.end(), out);
+      } else {
+        out = std::fill_n(out, element.asym_id.size(), std::int64_t{0});
+      }
+    }
+  }
   return stacked;
+}
+
+bool Layout::any_cyclic() const {
+  return std::any_of(cyclic_period.begin(), cyclic_period.end(), [](std::int64_t p) { return p > 0; });
+}
+
+Layout Layout::with_periods(IdArray periods) const {
+  Layout copy = *this;
+  copy.cyclic_period = std::move(periods);
+  validate(copy);
+  return copy;
 }
 
 bool operator==(const Layout& a, const Layout& b) {
   if (a.batched != b.batched) return false;
   for (IdField field : kIdFields)
     if (a.ids(field) != b.ids(field)) return false;
+  // No periods and all-zero periods describe the same input.
+  for (std::int64_t e = 0; e < a.batch(); ++e)
+    for (std::int64_t t = 0; t < a.tokens(); ++t)
+      if (a.period(e, t) != b.period(e, t)) return false;
   return true;
 }
 
@@ -111,6 +141,17 @@ void validate(const Layout& layout) {
     if (other[0] != shape[0] || other[1] != shape[1])
       throw InputError(fmt::format("{} has shape [{}, {}] but asym_id has [{}, {}]", to_string(field), other[0],
                                    other[1], shape[0], shape[1]));
+  }
+  if (layout.has_periods()) {
+    const auto& periods = layout.cyclic_period.shape();
+    if (periods[0] != shape[0] || periods[1] != shape[1])
+      throw InputError(fmt::format("cyclic_period has shape [{}, {}] but asym_id has [{}, {}]", periods[0], periods[1],
+                                   shape[0], shape[1]));
+    const auto negative = std::find_if(layout.cyclic_period.begin(), layout.cyclic_period.end(),
+                                       [](std::int64_t p) { return p < 0; });
+    if (negative != layout.cyclic_period.end())
+      throw InputError(fmt::format("cyclic_period {} is negative (0 = not cyclic, P > 0 = a cyclic chain's period)",
+                                   *negative));
   }
   if (layout.tokens() > kMaxTokens)
     throw InputError(fmt::format("N = {} tokens exceeds the supported maximum {}", layout.tokens(), kMaxTokens));

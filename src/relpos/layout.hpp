@@ -1,5 +1,6 @@
 #pragma once
-// The five per-token id arrays of a complex (SPEC.md "Inputs").
+// The five per-token id arrays of a complex (SPEC.md "Inputs"), and the
+// optional per-token cyclic period of Boltz's cyclic chains (SPEC.md part 2).
 #include <array>
 #include <cstdint>
 #include <span>
@@ -26,6 +27,9 @@ struct Layout {
   IdArray entity_id;
   IdArray sym_id;
   IdArray token_index;
+  /// Empty (no periods given: every token 0) or [B, N] like the ids; 0 = not
+  /// cyclic, P > 0 = a cyclic chain of period P (Boltz: the chain's residue count).
+  IdArray cyclic_period;
   bool batched = false;
 
   std::int64_t batch() const { return static_cast<std::int64_t>(asym_id.shape(0)); }
@@ -34,8 +38,13 @@ struct Layout {
   IdArray& ids(IdField field);
   const IdArray& ids(IdField field) const;
 
+  bool has_periods() const { return cyclic_period.size() != 0; }
+  std::int64_t period(std::int64_t b, std::int64_t t) const { return has_periods() ? cyclic_period(b, t) : 0; }
+  /// Some token of the whole input (every batch element) has a positive period.
+  bool any_cyclic() const;
+
   TokenIds token(std::int64_t b, std::int64_t t) const {
-    return TokenIds{asym_id(b, t), residue_index(b, t), entity_id(b, t), sym_id(b, t), token_index(b, t)};
+    return TokenIds{asym_id(b, t), residue_index(b, t), entity_id(b, t), sym_id(b, t), token_index(b, t), period(b, t)};
   }
 
   /// One batch element as an unbatched layout.
@@ -49,7 +58,11 @@ struct Layout {
                             std::initializer_list<std::int64_t> entity, std::initializer_list<std::int64_t> sym,
                             std::initializer_list<std::int64_t> token);
 
-  /// Stack equally long unbatched layouts into one batched layout.
+  /// A copy with periods [B, N] (shaped like the ids); throws InputError otherwise.
+  Layout with_periods(IdArray periods) const;
+
+  /// Stack equally long unbatched layouts into one batched layout (periods
+  /// kept where any element has them, 0 for the others).
   static Layout stack(std::span<const Layout> elements);
 
   friend bool operator==(const Layout&, const Layout&);
@@ -58,7 +71,8 @@ struct Layout {
 /// Largest N accepted: N * N * c_z must stay far inside int64 and size_t.
 inline constexpr std::int64_t kMaxTokens = std::int64_t{1} << 24;
 
-/// Throws InputError: unequal shapes or N beyond kMaxTokens.
+/// Throws InputError: unequal shapes, N beyond kMaxTokens, periods of another
+/// shape than the ids or negative.
 void validate(const Layout& layout);
 
 }  // namespace relpos

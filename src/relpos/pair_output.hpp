@@ -13,9 +13,13 @@
 
 namespace relpos {
 
+/// How p, the pair value in the config's precision regime (fp32 sum, or that
+/// sum rounded once to bf16), reaches the memory. In the fp32 regime
+/// write_bf16 is the `bf16` regime; in the bf16 regimes p already is a bf16
+/// value, so every mode stores it exactly.
 enum class OutputMode {
   write_fp32,  ///< out = p
-  write_bf16,  ///< out = bf16(p): fp32 sum of the terms, one final rounding
+  write_bf16,  ///< out = bf16(p) as bf16 bits: one final rounding of the fp32 sum
   accumulate,  ///< out += p in fp32 (Protenix's z_init += relpos)
 };
 

@@ -9,15 +9,7 @@
 
 namespace relpos {
 
-std::string_view to_string(Precision precision) { return precision == Precision::bf16 ? "bf16" : "fp32"; }
-
-Precision parse_precision(std::string_view name) {
-  if (name == "fp32") return Precision::fp32;
-  if (name == "bf16") return Precision::bf16;
-  throw InputError(fmt::format("unknown precision '{}' (expected fp32 or bf16)", name));
-}
-
-double unit_roundoff(Precision precision) { return precision == Precision::bf16 ? 0x1p-8 : 0x1p-24; }
+double unit_roundoff(Precision precision) { return rounds_result(precision) ? 0x1p-8 : 0x1p-24; }
 
 namespace {
 
@@ -44,8 +36,9 @@ Policy Policy::parse(std::string_view text) {
   Policy policy;
   if (head == "bitwise" && colon == std::string_view::npos) {
     policy = bitwise();
-  } else if ((head == "bound" || head == "ulp") && !args.empty()) {
-    policy = head == "bound" ? bound(parse_number(args, whole)) : ulp(parse_number(args, whole));
+  } else if ((head == "bound" || head == "rbound" || head == "ulp") && !args.empty()) {
+    const double k = parse_number(args, whole);
+    policy = head == "bound" ? bound(k) : head == "rbound" ? rounded_bound(k) : ulp(k);
   } else if (head == "allclose" && colon == std::string_view::npos) {
     policy = allclose();
   } else if (head == "allclose") {
@@ -54,7 +47,7 @@ Policy Policy::parse(std::string_view text) {
       throw InputError(fmt::format("policy '{}': expected allclose:RTOL,ATOL", whole));
     policy = allclose(parse_number(args.substr(0, comma), whole), parse_number(args.substr(comma + 1), whole));
   } else {
-    throw InputError(fmt::format("unknown policy '{}' (expected bitwise, bound:K, ulp:K, allclose or allclose:RTOL,ATOL)",
+    throw InputError(fmt::format("unknown policy '{}' (expected bitwise, bound:K, rbound:K, ulp:K, allclose or allclose:RTOL,ATOL)",
                                  whole));
   }
   policy.nan_equal = nan_equal;
@@ -66,6 +59,7 @@ std::string Policy::str() const {
   switch (kind) {
     case Kind::bitwise: text = "bitwise"; break;
     case Kind::bound: text = fmt::format("bound:{}", k); break;
+    case Kind::rounded_bound: text = fmt::format("rbound:{}", k); break;
     case Kind::ulp: text = fmt::format("ulp:{}", k); break;
     case Kind::allclose: text = rtol < 0 ? "allclose" : fmt::format("allclose:{},{}", rtol, atol); break;
   }
@@ -74,7 +68,7 @@ std::string Policy::str() const {
 
 double Policy::effective_rtol(Precision precision) const {
   if (rtol >= 0) return rtol;
-  return precision == Precision::bf16 ? 1.6e-2 : 1.3e-6;
+  return rounds_result(precision) ? 1.6e-2 : 1.3e-6;
 }
 
 double Policy::effective_atol(Precision) const {  // torch.testing uses 1e-5 for fp32 and bf16 alike
@@ -82,10 +76,14 @@ double Policy::effective_atol(Precision) const {  // torch.testing uses 1e-5 for
   return 1e-5;
 }
 
-Policy policy_for_backend(const Policy& declared, bool exact_order) {
+Policy reordered_sum_policy(Precision precision) {
+  return rounds_result(precision) ? Policy::rounded_bound(6) : Policy::bound(6);
+}
+
+Policy policy_for_backend(const Policy& declared, bool exact_order, Precision precision) {
   if (exact_order) return declared;
   if (declared.kind == Policy::Kind::bitwise || declared.kind == Policy::Kind::ulp) {
-    Policy relaxed = Policy::bound(6);
+    Policy relaxed = reordered_sum_policy(precision);
     relaxed.nan_equal = declared.nan_equal;
     return relaxed;
   }

@@ -18,6 +18,8 @@ void validate_output_size(const Layout& layout, const Config& config) {
 void validate(const Problem& problem) {
   validate(problem.config);
   validate(problem.layout);
+  if (problem.config.cyclic == Cyclic::boltz && !problem.layout.has_periods())
+    throw InputError("cyclic = boltz needs each token's cyclic_period (0 for tokens of non-cyclic chains)");
   validate(problem.weights, problem.config);
   validate_output_size(problem.layout, problem.config);
 }

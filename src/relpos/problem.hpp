@@ -14,15 +14,17 @@ struct Problem {
   const Layout& layout;
   const Weights& weights;
 
-  BinParams bins() const { return bin_params(config); }
+  /// The bins' parameters for this input (the Boltz wrap looks at every token's period).
+  BinParams bins() const { return bin_params(config, config.cyclic == Cyclic::boltz && layout.any_cyclic()); }
   std::array<std::size_t, 4> output_shape() const {
     return {static_cast<std::size_t>(layout.batch()), static_cast<std::size_t>(layout.tokens()),
             static_cast<std::size_t>(layout.tokens()), static_cast<std::size_t>(config.c_z)};
   }
 };
 
-/// Config, layout and weights each valid and consistent, and the output
-/// [B, N, N, c_z] addressable; throws InputError.
+/// Config, layout and weights each valid and consistent (cyclic = boltz
+/// needs the layout's periods), and the output [B, N, N, c_z] addressable;
+/// throws InputError.
 void validate(const Problem& problem);
 
 /// Throws InputError when B * N * N * c_z float32 values do not fit in int64 bytes.

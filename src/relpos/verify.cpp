@@ -7,8 +7,8 @@
 
 namespace relpos {
 
-xt::xtensor<float, 4> compute_in_precision(const Backend& backend, const Problem& problem, Precision precision) {
-  return precision == Precision::bf16 ? compute_bf16_as_float(backend, problem) : compute_fp32(backend, problem);
+xt::xtensor<float, 4> compute_in_precision(const Backend& backend, const Problem& problem) {
+  return compute_in_precision([&](const Problem& p, const PairOutput& out) { backend.run(p, out); }, problem);
 }
 
 VerifyResult verify_fixture(const Fixture& fixture, const Backend& backend, const std::optional<Policy>& override) {
@@ -16,11 +16,12 @@ VerifyResult verify_fixture(const Fixture& fixture, const Backend& backend, cons
   const Problem problem = fixture.problem();
   VerifyResult result;
   result.backend = std::string(backend.name());
-  result.policy = override ? *override : policy_for_backend(fixture.meta.policy, backend.exact_order());
+  const Precision precision = fixture.meta.config.precision;
+  result.policy = override ? *override : policy_for_backend(fixture.meta.policy, backend.exact_order(), precision);
   const auto start = std::chrono::steady_clock::now();
-  const xt::xtensor<float, 4> got = compute_in_precision(backend, problem, fixture.meta.precision);
+  const xt::xtensor<float, 4> got = compute_in_precision(backend, problem);
   result.seconds = seconds_since(start);
-  result.comparison = compare_tensors(problem, *fixture.expected, got, fixture.meta.precision, result.policy);
+  result.comparison = compare_tensors(problem, *fixture.expected, got, precision, result.policy);
   return result;
 }
 

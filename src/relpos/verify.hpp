@@ -16,9 +16,10 @@ struct VerifyResult {
   double seconds = 0;  ///< time of the backend's run alone
 };
 
-/// The output of `backend` for the fixture's inputs in the fixture's precision
-/// (bf16 results widened to float), as [B, N, N, c_z].
-xt::xtensor<float, 4> compute_in_precision(const Backend& backend, const Problem& problem, Precision precision);
+/// The output of `backend` in the problem's precision regime, as [B, N, N, c_z]
+/// float (the fixture representation): fp32 written as fp32, the bf16 regimes
+/// written as bf16 (what models produce) and widened.
+xt::xtensor<float, 4> compute_in_precision(const Backend& backend, const Problem& problem);
 
 /// Compares `backend` with the fixture's expected output under `override`, or
 /// else the fixture's policy as this backend is held to it (policy_for_backend).

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <xtensor/xmanipulation.hpp>
 
+#include "relpos/bf16.hpp"
 #include "relpos/errors.hpp"
 
 namespace relpos {
@@ -21,8 +22,17 @@ void validate(const Weights& weights, const Config& config) {
         throw InputError(fmt::format("weight [{}, {}] = {} is not finite", c, f, weights(c, f)));
 }
 
-xt::xtensor<float, 2> transposed_table(const Weights& weights) {
-  return xt::xtensor<float, 2>(xt::transpose(weights));
+float regime_weight(Precision precision, float value) {
+  return rounds_weights(precision) ? round_to_bf16(value) : value;
 }
+
+xt::xtensor<float, 2> transposed_table(const Weights& weights, Precision precision) {
+  xt::xtensor<float, 2> table(xt::transpose(weights));
+  if (rounds_weights(precision))
+    for (float& w : table) w = round_to_bf16(w);
+  return table;
+}
+
+float regime_result(Precision precision, float sum) { return rounds_result(precision) ? round_to_bf16(sum) : sum; }
 
 }  // namespace relpos

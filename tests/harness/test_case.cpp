@@ -89,7 +89,7 @@ TEST(Case, InitialAccumulatorIsReproducibleAndFinite) {
 
 TEST(Show, DescribesTheConfigTheFiveArraysAndTheTransform) {
   const std::string text = describe(small_case());
-  EXPECT_NE(text.find("r_max=2 s_max=1 c_z=3 variant=af3 (F = 17)"), std::string::npos) << text;
+  EXPECT_NE(text.find("r_max=2 s_max=1 c_z=3 variant=af3 cyclic=none precision=fp32 (F = 17)"), std::string::npos) << text;
   EXPECT_NE(text.find("residue_index [5, 6, 1]"), std::string::npos) << text;
   EXPECT_NE(text.find("token_index   [0, 1, 2]"), std::string::npos) << text;
   EXPECT_NE(text.find("permutation [2, 0, 1]"), std::string::npos) << text;

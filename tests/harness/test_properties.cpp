@@ -39,7 +39,7 @@ const Mutant& mutant_named(const std::string& name) {
 
 TEST(Properties, NamesRoundTripAndUnknownNamesAreInputErrors) {
   for (Property p : all_properties()) EXPECT_EQ(parse_property(to_string(p)), p);
-  EXPECT_EQ(all_properties().size(), 13u);
+  EXPECT_EQ(all_properties().size(), 15u);
   EXPECT_THROW(parse_property("speed"), InputError);
 }
 

@@ -23,12 +23,14 @@ std::int64_t table_stride(std::int64_t channels) {
   return (channels + kTableAlignmentFloats - 1) / kTableAlignmentFloats * kTableAlignmentFloats;
 }
 
-AlignedFloats padded_table(const Weights& weights, std::int64_t stride) {
+// W^T with rows padded to `stride`, each weight as the precision regime sums it.
+AlignedFloats padded_table(const Weights& weights, std::int64_t stride, Precision precision) {
   const auto channels = static_cast<std::int64_t>(weights.shape(0));
   const auto width = static_cast<std::int64_t>(weights.shape(1));
   AlignedFloats table(static_cast<std::size_t>(width * stride), 0.0f);
   for (std::int64_t c = 0; c < channels; ++c)
-    for (std::int64_t f = 0; f < width; ++f) table[static_cast<std::size_t>(f * stride + c)] = weights(c, f);
+    for (std::int64_t f = 0; f < width; ++f)
+      table[static_cast<std::size_t>(f * stride + c)] = regime_weight(precision, weights(c, f));
   return table;
 }
 
@@ -52,7 +54,8 @@ bool uses_pair_table(const Config& config, OutputMode mode) {
 }
 
 // Every finished sum a pair with the "other" token bin can have, added exactly
-// as the kernel adds the four terms: ((res + tok) + entity) + chain.
+// as the kernel adds the four terms: ((res + tok) + entity) + chain, then
+// rounded as the regime says.
 template <class Store>
 void fill_pair_table(const Config& config, const AlignedFloats& table, std::int64_t stride, Store&& store) {
   const BinParams params = bin_params(config);
@@ -71,17 +74,17 @@ void fill_pair_table(const Config& config, const AlignedFloats& table, std::int6
         float sum = res[c] + tok[c];
         if (same_entity) sum += ent[c];
         sum += chain[c];
-        store(d_res * chain_keys + key, c, sum);
+        store(d_res * chain_keys + key, c, regime_result(config.precision, sum));
       }
     }
   }
 }
 
 // For the first column of each maximal run of equal (asym, entity, sym): the
-// run's end, and whether its residue_index never decreases.
+// run's end, and its flags (detail::kSegmentSorted, detail::kSegmentCyclic).
 struct ChainSegments {
   std::vector<std::int64_t> end;
-  std::vector<std::uint8_t> sorted;
+  std::vector<std::uint8_t> flags;
 };
 
 ChainSegments chain_segments(const Layout& layout) {
@@ -91,19 +94,23 @@ ChainSegments chain_segments(const Layout& layout) {
   for (std::int64_t b = 0; b < layout.batch(); ++b) {
     std::int64_t start = 0;
     bool sorted = true;
+    bool cyclic = n > 0 && layout.period(b, 0) > 0;
     for (std::int64_t j = 1; j <= n; ++j) {
       const bool split = j == n || layout.asym_id(b, j) != layout.asym_id(b, start) ||
                          layout.entity_id(b, j) != layout.entity_id(b, start) ||
                          layout.sym_id(b, j) != layout.sym_id(b, start);
       if (!split) {
         sorted = sorted && layout.residue_index(b, j - 1) <= layout.residue_index(b, j);
+        cyclic = cyclic || layout.period(b, j) > 0;
         continue;
       }
       const auto at = static_cast<std::size_t>(b * n + start);
       segments.end[at] = j;
-      segments.sorted[at] = sorted ? 1 : 0;
+      segments.flags[at] = static_cast<std::uint8_t>((sorted ? detail::kSegmentSorted : 0) |
+                                                     (cyclic ? detail::kSegmentCyclic : 0));
       start = j;
       sorted = true;
+      cyclic = j < n && layout.period(b, j) > 0;
     }
   }
   return segments;
@@ -128,7 +135,7 @@ class CpuLookupBackend final : public Backend {
   void compute(const Problem& problem, const PairOutput& out) const override {
     const std::int64_t channels = problem.config.c_z;
     const std::int64_t stride = table_stride(channels);
-    const AlignedFloats table = padded_table(problem.weights, stride);
+    const AlignedFloats table = padded_table(problem.weights, stride, problem.config.precision);
     const Layout& layout = problem.layout;
 
     detail::LookupRows shared;
@@ -142,7 +149,9 @@ class CpuLookupBackend final : public Backend {
     shared.entity_id = layout.entity_id.data();
     shared.sym_id = layout.sym_id.data();
     shared.token_index = layout.token_index.data();
+    shared.cyclic_period = layout.has_periods() ? layout.cyclic_period.data() : nullptr;
     shared.mode = out.mode;
+    shared.round_result = rounds_result(problem.config.precision);
     shared.out = out.data;
 
     AlignedFloats pair_fp32;
@@ -169,7 +178,7 @@ class CpuLookupBackend final : public Backend {
       shared.small_ids = ids_are_small(layout);
       segments = chain_segments(layout);
       shared.segment_end = segments.end.data();
-      shared.segment_sorted = segments.sorted.data();
+      shared.segment_flags = segments.flags.data();
     }
     // Non-temporal stores need every vector aligned: 64-byte base and whole vectors per pair.
     const bool aligned = reinterpret_cast<std::uintptr_t>(out.data) % 64 == 0 && channels % kTableAlignmentFloats == 0;

@@ -19,7 +19,12 @@ struct LookupRows {
   const std::int64_t* entity_id = nullptr;
   const std::int64_t* sym_id = nullptr;
   const std::int64_t* token_index = nullptr;
+  const std::int64_t* cyclic_period = nullptr;  ///< [B, N]; nullptr: no periods (every token 0)
   OutputMode mode = OutputMode::write_fp32;
+  /// The bf16 regimes: each fp32 sum is rounded once to bf16 before it is
+  /// stored or added (write_bf16 rounds anyway). The table already holds W as
+  /// the regime sums it (bf16-rounded under autocast).
+  bool round_result = false;
   void* out = nullptr;         ///< [B, N, N, channels]
   bool streaming = false;      ///< non-temporal stores; requires aligned vectors
   std::int64_t row_begin = 0;  ///< rows of the flattened (b, i) index
@@ -39,11 +44,21 @@ struct LookupRows {
   /// asym_id, entity_id and sym_id, the end of that run (other entries unused).
   /// Only with a pair table; nullptr = no segments.
   const std::int64_t* segment_end = nullptr;
-  /// [B, N], at each segment's first column: 1 when residue_index does not
-  /// decrease along the segment (then the columns of a row's own chain away
-  /// from its residue share keys and need no per-column work).
-  const std::uint8_t* segment_sorted = nullptr;
+  /// [B, N], at each segment's first column: kSegmentSorted when residue_index
+  /// does not decrease along the segment (then the columns of a row's own
+  /// chain away from its residue share keys and need no per-column work),
+  /// kSegmentCyclic when some token of it has a positive cyclic period.
+  const std::uint8_t* segment_flags = nullptr;
 };
+
+inline constexpr std::uint8_t kSegmentSorted = 1;
+inline constexpr std::uint8_t kSegmentCyclic = 2;
+
+/// The ids of token `t` (b * N + j) of the flattened [B, N] arrays.
+inline TokenIds token_at(const LookupRows& a, std::int64_t t) {
+  return TokenIds{a.asym_id[t],     a.residue_index[t], a.entity_id[t],
+                  a.sym_id[t],      a.token_index[t],   a.cyclic_period != nullptr ? a.cyclic_period[t] : 0};
+}
 
 /// The pair-table key of a chain term: see LookupRows::pair_table.
 constexpr std::int64_t chain_key(const BinParams& p, const PairBins& bins) {

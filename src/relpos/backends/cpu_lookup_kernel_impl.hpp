@@ -27,18 +27,31 @@ inline void stream_store(float* target, const xsimd::batch<float, Arch>& value) 
   }
 }
 
-// Round each lane to bf16 (nearest, ties to even; NaN stays NaN) and store the
-// batch::size 16-bit results; the integer rounding is bf16_round's, lane-wise.
-template <class Arch, bool kStream>
-inline void store_bf16(bf16_bits* target, const xsimd::batch<float, Arch>& value) {
+// Each lane rounded to bf16 (nearest, ties to even; NaN stays NaN), as the
+// 16-bit result in the low half of a 32-bit lane: bf16_round's integer rounding, lane-wise.
+template <class Arch>
+inline xsimd::batch<std::uint32_t, Arch> bf16_lanes(const xsimd::batch<float, Arch>& value) {
   using ubatch = xsimd::batch<std::uint32_t, Arch>;
   const ubatch bits = xsimd::bitwise_cast<ubatch>(value);
   const ubatch rounded = (bits + (ubatch(0x7fffu) + ((bits >> 16) & ubatch(1u)))) >> 16;
   const ubatch quiet_nan = (bits >> 16) | ubatch(0x0040u);
   using fbatch = xsimd::batch<float, Arch>;
   // select in the float domain: this xsimd has no batch_bool cast between lane types
-  const ubatch result = xsimd::bitwise_cast<ubatch>(
+  return xsimd::bitwise_cast<ubatch>(
       xsimd::select(xsimd::isnan(value), xsimd::bitwise_cast<fbatch>(quiet_nan), xsimd::bitwise_cast<fbatch>(rounded)));
+}
+
+// Each lane rounded to bf16 and widened back to float (round_to_bf16, lane-wise).
+template <class Arch>
+inline xsimd::batch<float, Arch> round_to_bf16(const xsimd::batch<float, Arch>& value) {
+  return xsimd::bitwise_cast<xsimd::batch<float, Arch>>(bf16_lanes(value) << 16);
+}
+
+// Round each lane to bf16 and store the batch::size 16-bit results.
+template <class Arch, bool kStream>
+inline void store_bf16(bf16_bits* target, const xsimd::batch<float, Arch>& value) {
+  using ubatch = xsimd::batch<std::uint32_t, Arch>;
+  const ubatch result = bf16_lanes(value);
   if constexpr (kIsAvx512<Arch>) {
     const __m256i packed = _mm512_cvtepi32_epi16(result);
     if constexpr (kStream) {
@@ -73,8 +86,7 @@ inline constexpr std::int64_t kKeyBlock = 64;
 inline void keys_exact(const LookupRows& a, std::int64_t base, const TokenIds& row, std::int64_t j0, std::int64_t count,
                        std::int64_t* keys) {
   for (std::int64_t k = 0; k < count; ++k) {
-    const std::int64_t j = base + j0 + k;
-    const TokenIds col{a.asym_id[j], a.residue_index[j], a.entity_id[j], a.sym_id[j], a.token_index[j]};
+    const TokenIds col = token_at(a, base + j0 + k);
     const PairBins bins = pair_bins(a.params, row, col);
     keys[k] = bins.same_chain && row.residue_index == col.residue_index
                   ? -1
@@ -83,7 +95,9 @@ inline void keys_exact(const LookupRows& a, std::int64_t base, const TokenIds& r
 }
 
 // The same keys, batch::size columns at a time, for ids small enough that
-// (row + r) - column cannot overflow (LookupRows::small_ids).
+// (row + r) - column cannot overflow (LookupRows::small_ids) and columns the
+// Boltz wrap leaves unchanged (no wrap in force, or a window of non-cyclic
+// columns within +-5000 residues of the row: see lookup_rows).
 template <class Arch>
 void keys_vectorised(const LookupRows& a, std::int64_t base, const TokenIds& row, std::int64_t j0, std::int64_t count,
                      std::int64_t* keys) {
@@ -119,6 +133,13 @@ void keys_vectorised(const LookupRows& a, std::int64_t base, const TokenIds& row
     xsimd::select(same_chain & (residue == row_residue), generic, key).store_unaligned(keys + k);
   }
   if (k < count) keys_exact(a, base, row, j0 + k, count - k, keys + k);
+}
+
+// |row - column| <= 5000 (ids within +-2^61: no overflow): the Boltz wrap's
+// fallback period 10000 leaves such an offset unchanged.
+inline bool within_half_fallback(std::int64_t row, std::int64_t column) {
+  const std::int64_t offset = row - column;
+  return offset >= -kBoltzFallbackPeriod / 2 && offset <= kBoltzFallbackPeriod / 2;
 }
 
 // One vector of a pair's fp32 sum into the output, as the mode says.
@@ -214,7 +235,9 @@ void copy_run_bf16(const bf16_bits* source, bf16_bits* target, std::int64_t chan
   }
 }
 
-template <class Arch, OutputMode kMode, bool kStream>
+// kRound: the bf16 regimes' rounding of each sum before an fp32 store or add
+// (the pair table's sums are rounded already; write_bf16 rounds by itself).
+template <class Arch, OutputMode kMode, bool kStream, bool kRound>
 void lookup_rows(const LookupRows& a) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t kWidth = batch::size;
@@ -234,34 +257,35 @@ void lookup_rows(const LookupRows& a) {
   // Stores `sum` (channels c .. c + kWidth) of the pair starting at `offset` as the mode says.
   auto store = [&](std::int64_t offset, std::int64_t c, const batch& sum) {
     if constexpr (kMode == OutputMode::write_fp32) {
+      const batch p = kRound ? round_to_bf16(sum) : sum;
       float* target = out_fp32 + offset + c;
       if constexpr (kStream) {
-        stream_store(target, sum);
+        stream_store(target, p);
       } else {
-        sum.store_unaligned(target);
+        p.store_unaligned(target);
       }
     } else if constexpr (kMode == OutputMode::write_bf16) {
       store_bf16<Arch, kStream>(out_bf16 + offset + c, sum);
     } else {
+      const batch p = kRound ? round_to_bf16(sum) : sum;
       float* target = out_fp32 + offset + c;
-      (batch::load_unaligned(target) + sum).store_unaligned(target);
+      (batch::load_unaligned(target) + p).store_unaligned(target);
     }
   };
   auto store_scalar = [&](std::int64_t offset, std::int64_t c, float sum) {
+    const float p = kRound ? relpos::round_to_bf16(sum) : sum;
     if constexpr (kMode == OutputMode::write_fp32) {
-      out_fp32[offset + c] = sum;
+      out_fp32[offset + c] = p;
     } else if constexpr (kMode == OutputMode::write_bf16) {
-      out_bf16[offset + c] = bf16_round(sum);
+      out_bf16[offset + c] = bf16_round(p);
     } else {
-      out_fp32[offset + c] += sum;
+      out_fp32[offset + c] += p;
     }
   };
 
   // The four terms in the reference's order: ((res + tok) + entity) + chain.
   auto sum_pair = [&](std::int64_t offset, const TokenIds& row_ids, std::int64_t column) {
-    const TokenIds col_ids{a.asym_id[column], a.residue_index[column], a.entity_id[column], a.sym_id[column],
-                           a.token_index[column]};
-    const HotColumns hot = hot_columns(a.params, pair_bins(a.params, row_ids, col_ids));
+    const HotColumns hot = hot_columns(a.params, pair_bins(a.params, row_ids, token_at(a, column)));
     const float* t_res = a.table + hot.residue * a.table_stride;
     const float* t_tok = a.table + hot.token * a.table_stride;
     const float* t_ent = hot.entity >= 0 ? a.table + hot.entity * a.table_stride : nullptr;
@@ -296,14 +320,14 @@ void lookup_rows(const LookupRows& a) {
     const std::int64_t b = row / n;
     const std::int64_t i = row % n;
     const std::int64_t base = b * n;
-    const TokenIds row_ids{a.asym_id[base + i], a.residue_index[base + i], a.entity_id[base + i], a.sym_id[base + i],
-                           a.token_index[base + i]};
+    const TokenIds row_ids = token_at(a, base + i);
     // Columns [begin, end): keys block by block, then runs of equal keys.
-    auto columns = [&](std::int64_t begin, std::int64_t end) {
+    // `unwrapped`: the Boltz wrap changes none of their offsets.
+    auto columns = [&](std::int64_t begin, std::int64_t end, bool unwrapped) {
       for (std::int64_t j0 = begin; j0 < end; j0 += kKeyBlock) {
         const std::int64_t count = std::min(kKeyBlock, end - j0);
         if (tabled) {
-          if (a.small_ids) {
+          if (a.small_ids && unwrapped) {
             keys_vectorised<Arch>(a, base, row_ids, j0, count, keys);
           } else {
             keys_exact(a, base, row_ids, j0, count, keys);
@@ -323,8 +347,9 @@ void lookup_rows(const LookupRows& a) {
         }
       }
     };
+    const bool wrap = a.params.wrap;
     if (a.segment_end == nullptr) {
-      columns(0, n);
+      columns(0, n, !wrap);
       continue;
     }
     // A segment of another chain has one key for all its columns: the
@@ -336,22 +361,30 @@ void lookup_rows(const LookupRows& a) {
       copy_run((row * n + begin) * channels, end - begin, key);
     };
     const std::int64_t r = a.params.r_max;
+    const std::int64_t* residue = a.residue_index + base;
     for (std::int64_t j = 0; j < n;) {
       const std::int64_t stop = a.segment_end[base + j];
+      const std::uint8_t flags = a.segment_flags[base + j];
+      const bool sorted = (flags & kSegmentSorted) != 0;
+      // Under the wrap, a sorted segment of non-cyclic tokens whose ends lie
+      // within +-5000 residues of the row keeps every offset as it is (period
+      // 10000: nothing folds).
+      const bool unwrapped = !wrap || (a.small_ids && sorted && (flags & kSegmentCyclic) == 0 &&
+                                       within_half_fallback(row_ids.residue_index, residue[j]) &&
+                                       within_half_fallback(row_ids.residue_index, residue[stop - 1]));
       if (a.asym_id[base + j] != row_ids.asym_id) {
         one_run(j, stop);
-      } else if (a.small_ids && a.segment_sorted[base + j] != 0) {
+      } else if (a.small_ids && sorted && unwrapped) {
         // Own chain, residues non-decreasing: only columns within r_max
         // residues of the row vary; before them d_res = 2 r_max, after them
         // 0, never the same residue -- two more runs.
-        const std::int64_t* residue = a.residue_index + base;
         const std::int64_t lo = std::lower_bound(residue + j, residue + stop, row_ids.residue_index - r) - residue;
         const std::int64_t hi = std::upper_bound(residue + lo, residue + stop, row_ids.residue_index + r) - residue;
         one_run(j, lo);
-        columns(lo, hi);
+        columns(lo, hi, true);
         one_run(hi, stop);
       } else {
-        columns(j, stop);
+        columns(j, stop, unwrapped);
       }
       j = stop;
     }
@@ -359,17 +392,22 @@ void lookup_rows(const LookupRows& a) {
   if constexpr (kStream) _mm_sfence();
 }
 
+template <class Arch, OutputMode kMode, bool kRound>
+void lookup_rows_stored(const LookupRows& rows) {
+  return rows.streaming ? lookup_rows<Arch, kMode, true, kRound>(rows) : lookup_rows<Arch, kMode, false, kRound>(rows);
+}
+
 template <class Arch>
 void LookupKernel::operator()(Arch, const LookupRows& rows) const {
   switch (rows.mode) {
     case OutputMode::write_fp32:
-      return rows.streaming ? lookup_rows<Arch, OutputMode::write_fp32, true>(rows)
-                            : lookup_rows<Arch, OutputMode::write_fp32, false>(rows);
+      return rows.round_result ? lookup_rows_stored<Arch, OutputMode::write_fp32, true>(rows)
+                               : lookup_rows_stored<Arch, OutputMode::write_fp32, false>(rows);
     case OutputMode::write_bf16:
-      return rows.streaming ? lookup_rows<Arch, OutputMode::write_bf16, true>(rows)
-                            : lookup_rows<Arch, OutputMode::write_bf16, false>(rows);
+      return lookup_rows_stored<Arch, OutputMode::write_bf16, false>(rows);
     case OutputMode::accumulate:
-      return lookup_rows<Arch, OutputMode::accumulate, false>(rows);
+      return rows.round_result ? lookup_rows<Arch, OutputMode::accumulate, false, true>(rows)
+                               : lookup_rows<Arch, OutputMode::accumulate, false, false>(rows);
   }
 }
 

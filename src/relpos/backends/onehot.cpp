@@ -65,35 +65,51 @@ class OnehotBackend final : public Backend {
     const std::int64_t width = problem.config.feature_width();
     const std::int64_t channels = problem.config.c_z;
     const std::int64_t chunk = std::min(options_.chunk_rows, total_rows);
-    const xt::xtensor<float, 2> table = transposed_table(problem.weights);  // [F, c_z]
+    const Precision precision = problem.config.precision;
+    const xt::xtensor<float, 2> table = transposed_table(problem.weights, precision);  // [F, c_z]
+    // sgemm reads W [c_z, F] itself: under autocast, a bf16-rounded copy of it.
+    Weights rounded_weights;
+    if (form_ == OnehotForm::blas && rounds_weights(precision)) {
+      rounded_weights = problem.weights;
+      for (float& w : rounded_weights) w = regime_weight(precision, w);
+    }
+    const float* weights = rounded_weights.size() != 0 ? rounded_weights.data() : problem.weights.data();
 
     std::vector<float> features(static_cast<std::size_t>(chunk * width));
+    // Straight into the output only when nothing happens after the sum.
+    const bool direct = out.mode == OutputMode::write_fp32 && !rounds_result(precision);
     std::vector<float> block;
-    if (out.mode != OutputMode::write_fp32) block.resize(static_cast<std::size_t>(chunk * channels));
+    if (!direct) block.resize(static_cast<std::size_t>(chunk * channels));
 
     for (std::int64_t row0 = 0; row0 < total_rows; row0 += chunk) {
       const std::int64_t rows = std::min(chunk, total_rows - row0);
       fill_features(problem, row0, rows, features.data());
-      float* result = out.mode == OutputMode::write_fp32 ? out.fp32() + row0 * channels : block.data();
+      float* result = direct ? out.fp32() + row0 * channels : block.data();
       if (form_ == OnehotForm::sequential) {
         multiply_in_column_order(features.data(), rows, width, table.data(), channels, result);
       } else {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows), static_cast<int>(channels),
-                    static_cast<int>(width), 1.0f, features.data(), static_cast<int>(width),
-                    problem.weights.data(), static_cast<int>(width), 0.0f, result, static_cast<int>(channels));
+                    static_cast<int>(width), 1.0f, features.data(), static_cast<int>(width), weights,
+                    static_cast<int>(width), 0.0f, result, static_cast<int>(channels));
       }
-      const std::int64_t count = rows * channels;
-      if (out.mode == OutputMode::write_bf16) {
-        bf16_bits* target = out.bf16() + row0 * channels;
-        for (std::int64_t k = 0; k < count; ++k) target[k] = bf16_round(block[k]);
-      } else if (out.mode == OutputMode::accumulate) {
-        float* target = out.fp32() + row0 * channels;
-        for (std::int64_t k = 0; k < count; ++k) target[k] += block[k];
-      }
+      if (!direct) store_block(block.data(), rows * channels, precision, out, row0 * channels);
     }
   }
 
  private:
+  // The regime's p from each fp32 sum, then into the output as its mode says.
+  static void store_block(const float* sums, std::int64_t count, Precision precision, const PairOutput& out,
+                          std::int64_t offset) {
+    for (std::int64_t k = 0; k < count; ++k) {
+      const float p = regime_result(precision, sums[k]);
+      switch (out.mode) {
+        case OutputMode::write_fp32: out.fp32()[offset + k] = p; break;
+        case OutputMode::write_bf16: out.bf16()[offset + k] = bf16_round(p); break;
+        case OutputMode::accumulate: out.fp32()[offset + k] += p; break;
+      }
+    }
+  }
+
   OnehotForm form_;
   BackendOptions options_;
 };
@@ -105,10 +121,13 @@ std::unique_ptr<Backend> make_onehot_backend(OnehotForm form, const BackendOptio
 }
 
 std::size_t onehot_workspace_bytes(std::int64_t total_rows, std::int64_t chunk_rows, std::int64_t feature_width,
-                                   std::int64_t channels, OutputMode mode) {
+                                   std::int64_t channels, OutputMode mode, Precision precision, OnehotForm form) {
   const std::int64_t chunk = std::min(chunk_rows, total_rows);
   std::size_t bytes = static_cast<std::size_t>(chunk * feature_width) * sizeof(float);
-  if (mode != OutputMode::write_fp32) bytes += static_cast<std::size_t>(chunk * channels) * sizeof(float);
+  if (mode != OutputMode::write_fp32 || rounds_result(precision))
+    bytes += static_cast<std::size_t>(chunk * channels) * sizeof(float);
+  if (form == OnehotForm::blas && rounds_weights(precision))
+    bytes += static_cast<std::size_t>(channels * feature_width) * sizeof(float);
   return bytes;
 }
 

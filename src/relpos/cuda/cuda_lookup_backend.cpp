@@ -2,6 +2,7 @@
 // Device outputs are written on options.cuda_stream without synchronising
 // (stream order, like any CUDA library); host outputs are a convenience that
 // copies through a device buffer and returns when the result is on the host.
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <utility>
@@ -47,9 +48,9 @@ struct UploadedInputs {
   Config config;
   std::int64_t batch = -1;
   std::int64_t tokens = -1;
-  std::vector<std::int64_t> ids;  ///< host snapshot: the five arrays back to back
+  std::vector<std::int64_t> ids;  ///< host snapshot: the five id arrays and the periods (0 when absent), back to back
   std::vector<float> weights;     ///< host snapshot, [c_z, F]
-  DeviceBuffer buffer;            ///< five id arrays, then W^T [F, c_z]
+  DeviceBuffer buffer;            ///< the six token arrays, then W^T [F, c_z]
   cudaEvent_t last_use = nullptr;
 
   ~UploadedInputs() {
@@ -59,7 +60,20 @@ struct UploadedInputs {
     }
   }
 
-  std::size_t id_count() const { return ids.size() / 5; }
+  static constexpr int kArrays = 6;  // kIdFields, then cyclic_period
+  std::size_t id_count() const { return ids.size() / kArrays; }
+
+  // Array k of the layout as the snapshot holds it (k = 5: the periods, zeros when absent).
+  static void copy_array(const Layout& layout, int k, std::int64_t* target) {
+    const auto count = static_cast<std::size_t>(layout.batch() * layout.tokens());
+    if (k < 5) {
+      std::memcpy(target, layout.ids(kIdFields[k]).data(), count * sizeof(std::int64_t));
+    } else if (layout.has_periods()) {
+      std::memcpy(target, layout.cyclic_period.data(), count * sizeof(std::int64_t));
+    } else {
+      std::fill_n(target, count, std::int64_t{0});
+    }
+  }
   const std::int64_t* device_ids(int k) const {
     return static_cast<const std::int64_t*>(buffer.get()) + static_cast<std::size_t>(k) * id_count();
   }
@@ -73,9 +87,11 @@ struct UploadedInputs {
         tokens != layout.tokens() || weights.size() != problem.weights.size())
       return false;
     const std::size_t count = id_count();
-    for (int k = 0; k < 5; ++k)
-      if (std::memcmp(ids.data() + k * count, layout.ids(kIdFields[k]).data(), count * sizeof(std::int64_t)) != 0)
-        return false;
+    std::vector<std::int64_t> array(count);
+    for (int k = 0; k < kArrays; ++k) {
+      copy_array(layout, k, array.data());
+      if (std::memcmp(ids.data() + k * count, array.data(), count * sizeof(std::int64_t)) != 0) return false;
+    }
     return std::memcmp(weights.data(), problem.weights.data(), weights.size() * sizeof(float)) == 0;
   }
 
@@ -84,9 +100,8 @@ struct UploadedInputs {
     const int previous_device = std::exchange(device, -1);  // holds() is false until the upload completes
     const Layout& layout = problem.layout;
     const std::size_t count = static_cast<std::size_t>(layout.batch() * layout.tokens());
-    ids.resize(5 * count);
-    for (int k = 0; k < 5; ++k)
-      std::memcpy(ids.data() + k * count, layout.ids(kIdFields[k]).data(), count * sizeof(std::int64_t));
+    ids.resize(kArrays * count);
+    for (int k = 0; k < kArrays; ++k) copy_array(layout, k, ids.data() + k * count);
     weights.assign(problem.weights.begin(), problem.weights.end());
     const auto channels = static_cast<std::size_t>(problem.config.c_z);
     const auto features = static_cast<std::size_t>(problem.config.feature_width());
@@ -158,8 +173,9 @@ class CudaLookupBackend final : public Backend {
     if (!inputs_.holds(problem, device)) inputs_.upload(problem, device, stream);
     cuda::DeviceLookupProblem lookup;
     lookup.config = problem.config;
-    lookup.ids = {inputs_.device_ids(0), inputs_.device_ids(1), inputs_.device_ids(2), inputs_.device_ids(3),
-                  inputs_.device_ids(4)};
+    lookup.ids = {inputs_.device_ids(0), inputs_.device_ids(1), inputs_.device_ids(2),
+                  inputs_.device_ids(3), inputs_.device_ids(4), inputs_.device_ids(5)};
+    lookup.any_cyclic = problem.layout.any_cyclic();
     lookup.weights = cuda::DeviceWeights::transposed(inputs_.device_table(), problem.config);
     lookup.batch = problem.layout.batch();
     lookup.tokens = problem.layout.tokens();

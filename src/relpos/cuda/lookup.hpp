@@ -14,7 +14,9 @@
 // Numerics: in fp32 each element is ((res + tok) + entity) + chain, added in
 // that order with round-to-nearest and no contraction, which is bitwise what
 // the one-hot reference gives; bf16 rounds that fp32 sum once with
-// relpos::bf16_round; accumulate adds the fp32 sum into z (z + p).
+// relpos::bf16_round; accumulate adds the fp32 sum into z (z + p). The bf16
+// regimes of config.precision round each sum to bf16 before any store, and
+// bf16-autocast reads every weight rounded to bf16.
 #include <cstdint>
 
 #include <cuda_runtime_api.h>
@@ -24,13 +26,15 @@
 
 namespace relpos::cuda {
 
-/// The five per-token ids in device memory, each int64 [batch, tokens], row-major and contiguous.
+/// The five per-token ids in device memory, each int64 [batch, tokens], row-major and contiguous,
+/// and the cyclic periods (Boltz; nullptr = every token 0).
 struct DeviceTokenIds {
   const std::int64_t* asym_id = nullptr;
   const std::int64_t* residue_index = nullptr;
   const std::int64_t* entity_id = nullptr;
   const std::int64_t* sym_id = nullptr;
   const std::int64_t* token_index = nullptr;
+  const std::int64_t* cyclic_period = nullptr;
 };
 
 /// The projection weight in device memory: element (channel c, feature f) is
@@ -49,11 +53,17 @@ struct DeviceWeights {
 };
 
 struct DeviceLookupProblem {
+  /// Includes the precision regime (bf16-autocast rounds W to bf16 as it is read;
+  /// both bf16 regimes round each sum once before any store) and the cyclic form.
   Config config;
   DeviceTokenIds ids;
   DeviceWeights weights;
   std::int64_t batch = 1;
   std::int64_t tokens = 0;
+  /// With config.cyclic = boltz: some token of the WHOLE input (every batch
+  /// element) has cyclic_period > 0, which puts the wrap in force (SPEC.md
+  /// part 2). The caller states it: the periods live in device memory.
+  bool any_cyclic = false;
 
   /// Elements of the pair tensor [batch, tokens, tokens, c_z].
   std::int64_t elements() const { return batch * tokens * tokens * config.c_z; }

@@ -57,6 +57,7 @@ struct KernelParams {
   const std::int64_t* entity_id;
   const std::int64_t* sym_id;
   const std::int64_t* token_index;
+  const std::int64_t* cyclic_period;  ///< nullptr: every token 0
   const float* weight;
   std::int64_t weight_channel_stride;
   std::int64_t weight_feature_stride;
@@ -72,6 +73,8 @@ struct KernelParams {
   std::int32_t hot_bytes;       ///< shared bytes of the two row buffers (16-byte multiple)
   void* out;
   bool streaming;
+  bool round_weights;  ///< bf16-autocast: each weight rounded to bf16 as it is read
+  bool round_result;   ///< the bf16 regimes: each sum rounded to bf16 before an fp32 store or add
 };
 
 /// The four table rows of one pair. uint16 when the table is in shared memory (F < 65535 there).
@@ -142,12 +145,13 @@ inline Geometry plan_geometry(const Config& config, std::int64_t batch, std::int
 inline KernelParams make_kernel_params(const DeviceLookupProblem& problem, const Geometry& g, const void* out,
                                        bool streaming) {
   KernelParams k{};
-  k.bins = bin_params(problem.config);
+  k.bins = bin_params(problem.config, problem.any_cyclic);
   k.asym_id = problem.ids.asym_id;
   k.residue_index = problem.ids.residue_index;
   k.entity_id = problem.ids.entity_id;
   k.sym_id = problem.ids.sym_id;
   k.token_index = problem.ids.token_index;
+  k.cyclic_period = problem.ids.cyclic_period;
   k.weight = problem.weights.data;
   k.weight_channel_stride = problem.weights.channel_stride;
   k.weight_feature_stride = problem.weights.feature_stride;
@@ -163,6 +167,8 @@ inline KernelParams make_kernel_params(const DeviceLookupProblem& problem, const
   k.hot_bytes = static_cast<std::int32_t>(g.hot_bytes);
   k.out = const_cast<void*>(out);
   k.streaming = streaming;
+  k.round_weights = rounds_weights(problem.config.precision);
+  k.round_result = rounds_result(problem.config.precision);
   return k;
 }
 
@@ -325,7 +331,13 @@ RELPOS_HOST_DEVICE RELPOS_INLINE void store_bf16(std::uint16_t* target, const Pa
 
 // ---- the table ------------------------------------------------------------------------------
 
-/// This thread's share of copying W^T [F + 1, c_z] into shared memory; row F is -0.0f.
+/// A weight as the regime sums it (bf16-autocast: rounded to bf16).
+RELPOS_HOST_DEVICE RELPOS_INLINE float regime_weight(const KernelParams& p, float w) {
+  return p.round_weights ? round_to_bf16(w) : w;
+}
+
+/// This thread's share of copying W^T [F + 1, c_z] into shared memory, each
+/// weight as the regime sums it; row F is -0.0f.
 RELPOS_HOST_DEVICE RELPOS_INLINE void load_table_part(const KernelParams& p, float* table, int thread, int threads) {
   const std::int32_t channels = p.channels;
   const std::int32_t features = p.features;
@@ -334,20 +346,24 @@ RELPOS_HOST_DEVICE RELPOS_INLINE void load_table_part(const KernelParams& p, flo
   if (p.weight_channel_stride == 1 && p.weight_feature_stride == channels && channels % 4 == 0 &&
       reinterpret_cast<std::uintptr_t>(p.weight) % 16 == 0) {
     // W^T given contiguous (what the backend uploads): 16 bytes per access.
-    for (std::int32_t k = 4 * thread; k < total; k += 4 * threads)
-      store_shared(reinterpret_cast<float4*>(table + k), load_readonly(reinterpret_cast<const float4*>(p.weight + k)));
+    for (std::int32_t k = 4 * thread; k < total; k += 4 * threads) {
+      const float4 w = load_readonly(reinterpret_cast<const float4*>(p.weight + k));
+      store_shared(reinterpret_cast<float4*>(table + k),
+                   float4{regime_weight(p, w.x), regime_weight(p, w.y), regime_weight(p, w.z), regime_weight(p, w.w)});
+    }
   } else if (p.weight_channel_stride <= p.weight_feature_stride) {
     for (std::int32_t k = thread; k < total; k += threads) {
       const std::int32_t f = k / channels;
       const std::int32_t c = k - f * channels;
-      store_shared(table + k, load_readonly(p.weight + c * p.weight_channel_stride + f * p.weight_feature_stride));
+      store_shared(table + k,
+                   regime_weight(p, load_readonly(p.weight + c * p.weight_channel_stride + f * p.weight_feature_stride)));
     }
   } else {
     for (std::int32_t k = thread; k < total; k += threads) {
       const std::int32_t c = k / features;
       const std::int32_t f = k - c * features;
       store_shared(table + f * channels + c,
-                   load_readonly(p.weight + c * p.weight_channel_stride + f * p.weight_feature_stride));
+                   regime_weight(p, load_readonly(p.weight + c * p.weight_channel_stride + f * p.weight_feature_stride)));
     }
   }
   for (std::int32_t c = thread; c < channels; c += threads) store_shared(table + total + c, -0.0f);
@@ -365,7 +381,7 @@ RELPOS_HOST_DEVICE RELPOS_INLINE void load_row(const KernelParams& p, const floa
   } else {
     const float* base = p.weight + row * p.weight_feature_stride + channel * p.weight_channel_stride;
 #pragma unroll
-    for (int k = 0; k < kVec; ++k) v[k] = load_readonly(base + k * p.weight_channel_stride);
+    for (int k = 0; k < kVec; ++k) v[k] = regime_weight(p, load_readonly(base + k * p.weight_channel_stride));
   }
 }
 
@@ -384,6 +400,11 @@ RELPOS_HOST_DEVICE RELPOS_INLINE void pair_sum(const KernelParams& p, const floa
   load_row<kVec, kShared>(p, table, rows.chain, channel, term);
 #pragma unroll
   for (int k = 0; k < kVec; ++k) sum[k] = add_rn(sum[k], term[k]);
+  // The bf16 regimes' one rounding (a bf16 store's own rounding then changes nothing).
+  if (p.round_result) {
+#pragma unroll
+    for (int k = 0; k < kVec; ++k) sum[k] = round_to_bf16(sum[k]);
+  }
 }
 
 // ---- the two phases of a tile ---------------------------------------------------------------
@@ -411,8 +432,9 @@ RELPOS_HOST_DEVICE RELPOS_INLINE Tile tile_at(const KernelParams& p, std::int64_
 }
 
 RELPOS_HOST_DEVICE RELPOS_INLINE TokenIds token_ids(const KernelParams& p, std::int64_t t) {
-  return TokenIds{load_readonly(p.asym_id + t), load_readonly(p.residue_index + t), load_readonly(p.entity_id + t),
-                  load_readonly(p.sym_id + t), load_readonly(p.token_index + t)};
+  return TokenIds{load_readonly(p.asym_id + t),     load_readonly(p.residue_index + t),
+                  load_readonly(p.entity_id + t),   load_readonly(p.sym_id + t),
+                  load_readonly(p.token_index + t), p.cyclic_period != nullptr ? load_readonly(p.cyclic_period + t) : 0};
 }
 
 /// Phase 1, thread `thread`: the rows of column j0 + thread (threads past the tile do nothing).

@@ -50,18 +50,20 @@ class Session {
 
   void run(const Problem& problem, const PairOutput& out) {
     if (out.mode == OutputMode::accumulate) throw InputError("the candidate protocol has no accumulate mode");
-    const Precision precision = out.mode == OutputMode::write_bf16 ? Precision::bf16 : Precision::fp32;
+    // The regime the candidate computes in: the problem's, where a bf16 write
+    // of the fp32 regime is the bf16 regime.
+    Config config = problem.config;
+    if (out.mode == OutputMode::write_bf16 && config.precision == Precision::fp32) config.precision = Precision::bf16;
     // Shrinking often retries the same problem (only a transform field changed):
     // answer from the last result instead of another round trip.
-    if (last_ && last_->mode == out.mode && last_->config == problem.config && last_->layout == problem.layout &&
+    if (last_ && last_->mode == out.mode && last_->config == config && last_->layout == problem.layout &&
         last_->weights == problem.weights) {
-      write(last_->output, precision, out);
+      write(last_->output, out);
       return;
     }
     Fixture fixture;
-    fixture.meta.config = problem.config;
-    fixture.meta.precision = precision;
-    fixture.meta.policy = options_.exact_order ? Policy::bitwise() : Policy::bound(6);
+    fixture.meta.config = config;
+    fixture.meta.policy = options_.exact_order ? Policy::bitwise() : reordered_sum_policy(config.precision);
     fixture.meta.source = "relpos prove: generated case";
     fixture.meta.generator = generator_string();
     fixture.layout = problem.layout;
@@ -88,12 +90,12 @@ class Session {
       }
       xt::xtensor<float, 4> got;
       try {
-        got = read_expected_output(output, fixture, precision);
+        got = read_expected_output(output, fixture);
       } catch (const InputError& e) {
         throw CandidateError(fmt::format("the candidate answered ok but its output is unusable: {}", e.what()));
       }
-      write(got, precision, out);
-      last_ = Answered{out.mode, problem.config, problem.layout, problem.weights, std::move(got)};
+      write(got, out);
+      last_ = Answered{out.mode, config, problem.layout, problem.weights, std::move(got)};
     } catch (...) {
       cleanup();
       throw;
@@ -110,8 +112,9 @@ class Session {
     xt::xtensor<float, 4> output;
   };
 
-  static void write(const xt::xtensor<float, 4>& got, Precision precision, const PairOutput& out) {
-    if (precision == Precision::bf16)
+  // The candidate's values (bf16 values in the bf16 regimes) into the output as its mode stores them.
+  static void write(const xt::xtensor<float, 4>& got, const PairOutput& out) {
+    if (out.mode == OutputMode::write_bf16)
       std::transform(got.begin(), got.end(), out.bf16(), [](float v) { return bf16_round(v); });
     else
       std::copy(got.begin(), got.end(), out.fp32());

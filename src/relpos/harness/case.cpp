@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <random>
 #include <set>
 
@@ -70,11 +71,40 @@ void validate(const Case& c) {
 Layout permute_tokens(const Layout& layout, const std::vector<std::int64_t>& permutation) {
   Layout result = layout;
   const std::int64_t n = layout.tokens();
-  for (IdField field : kIdFields) {
-    const IdArray& source = layout.ids(field);
-    IdArray& target = result.ids(field);
+  const auto permute = [&](const IdArray& source, IdArray& target) {
     for (std::int64_t b = 0; b < layout.batch(); ++b)
       for (std::int64_t t = 0; t < n; ++t) target(b, t) = source(b, permutation[static_cast<std::size_t>(t)]);
+  };
+  for (IdField field : kIdFields) permute(layout.ids(field), result.ids(field));
+  if (layout.has_periods()) permute(layout.cyclic_period, result.cyclic_period);
+  return result;
+}
+
+Layout shift_by_periods(const Layout& layout, std::int64_t multiple) {
+  constexpr std::int64_t kLimit = std::int64_t{1} << 20;
+  Layout result = layout;
+  if (!layout.has_periods() || multiple == 0 || std::abs(multiple) > 4) return result;
+  for (std::int64_t b = 0; b < layout.batch(); ++b) {
+    // Per chain: its one period (-1: not shiftable) and residue range.
+    struct Chain {
+      std::int64_t period = 0, low = kLimit, high = -kLimit;
+      bool shiftable = true;
+    };
+    std::map<std::int64_t, Chain> chains;
+    for (std::int64_t t = 0; t < layout.tokens(); ++t) {
+      const std::int64_t residue = layout.residue_index(b, t), period = layout.cyclic_period(b, t);
+      auto [it, fresh] = chains.try_emplace(layout.asym_id(b, t), Chain{period});
+      Chain& chain = it->second;
+      chain.shiftable = chain.shiftable && period == chain.period && period % 2 == 1 && period < kLimit &&
+                        residue > -kLimit && residue < kLimit;
+      chain.low = std::min(chain.low, residue);
+      chain.high = std::max(chain.high, residue);
+    }
+    for (std::int64_t t = 0; t < layout.tokens(); ++t) {
+      const Chain& chain = chains.at(layout.asym_id(b, t));
+      if (chain.shiftable && chain.high - chain.low < chain.period && layout.residue_index(b, t) % 2 != 0)
+        result.residue_index(b, t) += multiple * chain.period;
+    }
   }
   return result;
 }

@@ -31,6 +31,7 @@ struct Transform {
   std::int64_t chunk_rows = 1;  ///< the chunk size compared with the default one
   int threads = 1;              ///< the thread count compared with one thread
   std::uint64_t accumulator_seed = 0;  ///< initial values of the accumulate property
+  std::int64_t period_multiple = 1;    ///< periods the cyclic-shift property adds (see shift_by_periods)
 
   friend bool operator==(const Transform&, const Transform&) = default;
 };
@@ -60,6 +61,14 @@ xt::xtensor<float, 4> permute_pairs(const xt::xtensor<float, 4>& output, const s
 /// Every id of `field` plus `shift` (the caller guarantees no overflow: see validate()).
 Layout add_to_field(const Layout& layout, IdField field, std::int64_t shift);
 Layout relabel_field(const Layout& layout, IdField field, const Relabelling& relabelling);
+
+/// `multiple` periods added to the residue_index of every token with an odd
+/// residue_index in each chain (asym_id of a batch element) whose tokens all
+/// carry one odd period P < 2^20, whose residues lie within (-2^20, 2^20) and
+/// span less than P. Under the Boltz wrap nothing changes: offsets move by whole
+/// periods, odd P has no ties, everything stays exact in float32, and no two
+/// residues of the chain meet. Other chains are untouched.
+Layout shift_by_periods(const Layout& layout, std::int64_t multiple);
 
 /// The initial tensor of the accumulate property: finite values, some zeros,
 /// reproducible from the seed.

@@ -88,6 +88,7 @@ Transform build_transform(const TransformSpec& spec, const Layout& layout, bool 
   t.chunk_rows = spec.chunk_rows;
   t.threads = spec.threads;
   t.accumulator_seed = spec.accumulator_seed;
+  t.period_multiple = spec.period_multiple;
   return t;
 }
 
@@ -124,14 +125,15 @@ rc::Gen<TransformSpec> transform_spec() {
       set(&TransformSpec::chunk_rows,
           weighted_one_of<std::int64_t>({{3, uniform<std::int64_t>(1, 40)}, {1, uniform<std::int64_t>(40, 5000)}})),
       set(&TransformSpec::threads, uniform<int>(2, 6)),
-      set(&TransformSpec::accumulator_seed, seed()));
+      set(&TransformSpec::accumulator_seed, seed()),
+      set(&TransformSpec::period_multiple, nonzero_offset(2)));
 }
 
-rc::Gen<Case> case_(const CaseLimits& limits) {
+rc::Gen<Case> case_(const CaseLimits& limits, const Scope& scope) {
   auto cases = rc::gen::apply(
       [limits](const LayoutSpec& layout, const Config& config, const WeightSpec& weights,
                const TransformSpec& transform) { return build_case(layout, config, weights, transform, limits); },
-      layout_spec(), config(), weight_spec(), transform_spec());
+      layout_spec(), config(scope), weight_spec(), transform_spec());
   if (!limits.int32_ids) return cases;
   return rc::gen::suchThat(std::move(cases), [](const Case& c) { return ids_fit_int32(c.layout); });
 }

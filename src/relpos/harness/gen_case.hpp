@@ -7,6 +7,7 @@
 
 #include "relpos/harness/case.hpp"
 #include "relpos/harness/layout_spec.hpp"
+#include "relpos/harness/scope.hpp"
 #include "relpos/harness/weight_spec.hpp"
 
 namespace relpos::harness {
@@ -41,6 +42,7 @@ struct TransformSpec {
   std::int64_t chunk_rows = 1;
   int threads = 2;
   std::uint64_t accumulator_seed = 0;
+  std::int64_t period_multiple = 1;
 };
 
 /// The concrete transform for `layout`; shifts and offsets are clamped so no id
@@ -53,9 +55,9 @@ Case build_case(const LayoutSpec& layout, const Config& config, const WeightSpec
 namespace gen {
 
 rc::Gen<TransformSpec> transform_spec();
-/// Whole cases; shrinking goes to fewer chains and tokens first, then to a
-/// smaller config, then to simpler weights and transforms.
-rc::Gen<Case> case_(const CaseLimits& limits = {});
+/// Whole cases within `scope`; shrinking goes to fewer chains and tokens
+/// first, then to a smaller config, then to simpler weights and transforms.
+rc::Gen<Case> case_(const CaseLimits& limits = {}, const Scope& scope = {});
 
 }  // namespace gen
 }  // namespace relpos::harness

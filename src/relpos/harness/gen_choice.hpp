@@ -49,6 +49,14 @@ rc::Gen<T> weighted_one_of(std::vector<std::pair<int, rc::Gen<T>>> generators) {
                          [generators = std::move(generators)](std::size_t k) { return generators[k].second; });
 }
 
+/// `center` plus an offset of magnitude at most `spread`, equally often
+/// below; shrinks toward `center` itself (so a shrunk value stays on the
+/// boundary it was drawn around, instead of sliding to the range's low end).
+inline rc::Gen<std::int64_t> near(std::int64_t center, std::int64_t spread) {
+  return rc::gen::map(rc::gen::pair(uniform<std::int64_t>(0, spread + 1), weighted_choice<bool>({{1, false}, {1, true}})),
+                      [center](const std::pair<std::int64_t, bool>& p) { return p.second ? center - p.first : center + p.first; });
+}
+
 /// A nonzero offset of magnitude at most `max_magnitude`, equally often
 /// negative; shrinks toward +1.
 inline rc::Gen<std::int64_t> nonzero_offset(std::int64_t max_magnitude) {

@@ -25,9 +25,11 @@ rc::Gen<std::vector<T>> some(rc::Gen<T> element, int max_count) {
 
 ChainSpec make_chain(ChainKind kind, std::int32_t copies, std::int64_t first_sym, Numbering numbering,
                      std::int64_t author_offset, std::int64_t limit_offset, std::vector<ResidueSpec> residues,
-                     std::int32_t ligand_atoms) {
+                     std::int32_t ligand_atoms, Periodicity periodicity, std::int64_t period_delta) {
   ChainSpec spec;
   spec.kind = kind;
+  spec.periodicity = kind == ChainKind::polymer ? periodicity : Periodicity::linear;
+  spec.period_delta = period_delta;
   spec.copies = copies;
   spec.first_sym = first_sym;
   spec.numbering = numbering;
@@ -45,15 +47,22 @@ ChainSpec make_chain(ChainKind kind, std::int32_t copies, std::int64_t first_sym
 }  // namespace
 
 rc::Gen<ResidueSpec> residue() {
-  // Gaps near 2^31 and 2^32 are where int32 arithmetic wraps.
+  // Gaps near 2^31 and 2^32 are where int32 arithmetic wraps; near 5000,
+  // 10000 and 15000 where Boltz's fallback period folds an offset (or not);
+  // beyond 2^24 where float32 stops holding every integer.
+  const std::int64_t two24 = std::int64_t{1} << 24;
   const std::int64_t two31 = std::int64_t{1} << 31;
   const std::int64_t two32 = std::int64_t{1} << 32;
   auto step = weighted_one_of<std::int64_t>({
-      {890, just<std::int64_t>(1)},
+      {860, just<std::int64_t>(1)},
       {60, uniform<std::int64_t>(2, 12)},
       {40, uniform<std::int64_t>(12, 400)},
-      {5, uniform<std::int64_t>(two31 - 64, two31 + 64)},
-      {5, uniform<std::int64_t>(two32 - 64, two32 + 64)},
+      {10, near(5000, 10)},
+      {6, near(10000, 10)},
+      {4, near(15000, 10)},
+      {5, near(two24, 4096)},
+      {5, near(two31, 64)},
+      {5, near(two32, 64)},
   });
   auto atoms = weighted_one_of<std::int32_t>({{92, just<std::int32_t>(1)}, {8, uniform<std::int32_t>(2, 15)}});
   return rc::gen::construct<ResidueSpec>(std::move(step), std::move(atoms));
@@ -74,10 +83,15 @@ rc::Gen<ChainSpec> chain() {
                                   {7, Numbering::near_int32_min},
                                   {5, Numbering::near_int64_max},
                                   {5, Numbering::near_int64_min}}),
-      weighted_one_of<std::int64_t>({{3, uniform<std::int64_t>(-20, 1000)}, {1, uniform<std::int64_t>(-100000, 100000)}}),
+      weighted_one_of<std::int64_t>({{6, uniform<std::int64_t>(-20, 1000)},
+                                     {2, uniform<std::int64_t>(-100000, 100000)},
+                                     {1, uniform<std::int64_t>((std::int64_t{1} << 24) - 64, std::int64_t{1} << 26)}}),
       uniform<std::int64_t>(0, 4),
       some(residue(), 64),  // polymer length grows with the size
-      rc::gen::inRange<std::int32_t>(1, 61));  // ligand atoms grow with the size
+      rc::gen::inRange<std::int32_t>(1, 61),  // ligand atoms grow with the size
+      // Linear first: shrinking turns a cyclic chain back into a plain one.
+      weighted_choice<Periodicity>({{60, Periodicity::linear}, {34, Periodicity::cyclic}, {6, Periodicity::mixed}}),
+      weighted_one_of<std::int64_t>({{8, just<std::int64_t>(0)}, {2, uniform<std::int64_t>(-6, 7)}}));
 }
 
 rc::Gen<ComplexSpec> complex() {

@@ -31,6 +31,15 @@ std::string_view to_string(Numbering numbering) {
   return "?";
 }
 
+std::string_view to_string(Periodicity periodicity) {
+  switch (periodicity) {
+    case Periodicity::linear: return "linear";
+    case Periodicity::cyclic: return "cyclic";
+    case Periodicity::mixed: return "mixed";
+  }
+  return "?";
+}
+
 std::string_view to_string(CropKind kind) {
   switch (kind) {
     case CropKind::none: return "none";
@@ -46,9 +55,16 @@ using Limits64 = std::numeric_limits<std::int64_t>;
 using Limits32 = std::numeric_limits<std::int32_t>;
 
 struct Tokens {
-  std::vector<std::int64_t> asym, residue, entity, sym, token;
+  std::vector<std::int64_t> asym, residue, entity, sym, token, period;
   std::size_t size() const { return asym.size(); }
 };
+
+// The period of residue `r` of `chain` (see Periodicity).
+std::int64_t residue_period(const ChainSpec& chain, std::size_t r) {
+  if (chain.kind != ChainKind::polymer || chain.periodicity == Periodicity::linear) return 0;
+  const std::int64_t period = std::max<std::int64_t>(1, static_cast<std::int64_t>(chain.residues.size()) + chain.period_delta);
+  return chain.periodicity == Periodicity::mixed && r % 2 == 1 ? 0 : period;
+}
 
 // The residue_index of the first residue, so that the whole chain stays
 // inside int64 and "near a limit" really ends (or starts) next to it.
@@ -76,6 +92,7 @@ Tokens select(const Tokens& all, const std::vector<std::size_t>& keep) {
     kept.entity.push_back(all.entity[k]);
     kept.sym.push_back(all.sym[k]);
     kept.token.push_back(all.token[k]);
+    kept.period.push_back(all.period[k]);
   }
   return kept;
 }
@@ -99,7 +116,10 @@ Tokens crop(const Tokens& all, const CropSpec& spec) {
 
 Layout to_layout(const Tokens& t) {
   using S = std::span<const std::int64_t>;
-  return Layout::from_arrays<std::int64_t>(S(t.asym), S(t.residue), S(t.entity), S(t.sym), S(t.token));
+  const Layout layout = Layout::from_arrays<std::int64_t>(S(t.asym), S(t.residue), S(t.entity), S(t.sym), S(t.token));
+  IdArray periods = IdArray::from_shape({std::size_t{1}, t.size()});
+  std::copy(t.period.begin(), t.period.end(), periods.begin());
+  return layout.with_periods(std::move(periods));
 }
 
 }  // namespace
@@ -130,6 +150,7 @@ Layout build_complex(const ComplexSpec& given) {
           all.entity.push_back(entity);
           all.sym.push_back(chain.first_sym + copy);
           all.token.push_back(token++);
+          all.period.push_back(residue_period(chain, r));
         }
       }
     }
@@ -149,6 +170,7 @@ Layout token_window(const Layout& layout, std::int64_t first, std::int64_t count
   result.batched = layout.batched;
   for (IdField field : kIdFields)
     result.ids(field) = xt::view(layout.ids(field), xt::all(), xt::range(first, first + count));
+  if (layout.has_periods()) result.cyclic_period = xt::view(layout.cyclic_period, xt::all(), xt::range(first, first + count));
   return result;
 }
 

@@ -31,6 +31,14 @@ struct ResidueSpec {
   std::int32_t atoms = 1;  ///< tokens of this residue: 1, or > 1 for a residue tokenised per atom
 };
 
+/// A chain's cyclic_period (Boltz): what a featuriser gives its tokens.
+enum class Periodicity {
+  linear,  ///< 0 for every token
+  cyclic,  ///< every token the chain's period (its residue count, + period_delta)
+  mixed,   ///< the period on residues at even positions, 0 on the others (one chain, two periods)
+};
+std::string_view to_string(Periodicity periodicity);
+
 struct ChainSpec {
   ChainKind kind = ChainKind::polymer;
   std::int32_t copies = 1;      ///< homomer copies: each its own asym_id, one shared entity_id
@@ -38,6 +46,8 @@ struct ChainSpec {
   Numbering numbering = Numbering::from_one;
   std::int64_t offset = 0;      ///< see Numbering
   std::vector<ResidueSpec> residues;  ///< a ligand or ion is one residue of `atoms` tokens
+  Periodicity periodicity = Periodicity::linear;  ///< polymers only: ligands and ions are never cyclic
+  std::int64_t period_delta = 0;  ///< period = residue count + delta, at least 1 (a short period gives offsets beyond it)
 };
 
 enum class CropKind {
@@ -69,8 +79,9 @@ struct LayoutSpec {
   bool batched = false;               ///< a [1, N] batch when there is one element
 };
 
-/// The unbatched layout of one complex: chains in order, token_index a global
-/// counter from token_base, then the crop, then the permutation.
+/// The unbatched layout of one complex with every token's cyclic_period:
+/// chains in order, token_index a global counter from token_base, then the
+/// crop, then the permutation.
 Layout build_complex(const ComplexSpec& spec);
 
 /// The layout: each element built, cut to `max_tokens` and to the shortest

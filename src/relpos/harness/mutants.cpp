@@ -1,6 +1,7 @@
 #include "relpos/harness/mutants.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "relpos/bins.hpp"
@@ -18,7 +19,34 @@ struct Faults {
   bool last_chunk_dropped = false;     ///< rows split into 8 chunks of rows / 8, the remainder never written
   bool bf16_truncated = false;         ///< bf16 by dropping the low 16 bits
   bool accumulate_overwrites = false;  ///< z = p instead of z += p
+  bool autocast_keeps_weights = false; ///< bf16-autocast without rounding W (as plain bf16)
+  bool bf16_rounds_weights = false;    ///< the plain bf16 regime rounds W too (as autocast)
+  bool bf16_partial_sums = false;      ///< the bf16 regimes add the terms in bf16 (each partial sum rounded)
 };
+
+// The weights as this mutant's regime sums them.
+bool rounds_weights_here(const Faults& faults, Precision precision) {
+  if (precision == Precision::bf16_autocast) return !faults.autocast_keeps_weights;
+  return precision == Precision::bf16 && faults.bf16_rounds_weights;
+}
+
+// The fp32 sum of one channel: the four terms in the order (and precision) the faults say.
+float pair_sum(const Faults& faults, Precision precision, float residue, float token, float entity, bool has_entity,
+                 float chain) {
+  const bool bf16_arithmetic = faults.bf16_partial_sums && rounds_result(precision);
+  const auto add = [&](float a, float b) { return bf16_arithmetic ? round_to_bf16(a + b) : a + b; };
+  float p = 0;
+  if (faults.reordered_sum) {
+    p = has_entity ? add(chain, entity) : chain;
+    p = add(p, token);
+    p = add(p, residue);
+  } else {
+    p = add(residue, token);
+    if (has_entity) p = add(p, entity);
+    p = add(p, chain);
+  }
+  return p;
+}
 
 void lookup(const Faults& faults, const Problem& problem, const PairOutput& out) {
   const BinParams params = problem.bins();
@@ -26,35 +54,63 @@ void lookup(const Faults& faults, const Problem& problem, const PairOutput& out)
   const std::int64_t channels = problem.config.c_z;
   const std::int64_t rows = problem.layout.batch() * n * n;
   const std::int64_t rows_written = faults.last_chunk_dropped ? rows / 8 * 8 : rows;
-  const Weights& w = problem.weights;
+  const Precision precision = problem.config.precision;
+  Weights w = problem.weights;
+  if (rounds_weights_here(faults, precision))
+    for (float& value : w) value = round_to_bf16(value);
   for (std::int64_t pair = 0; pair < rows_written; ++pair) {
     const std::int64_t b = pair / (n * n), i = (pair / n) % n, j = pair % n;
     const std::int64_t ids_of = faults.batch_element_zero_ids ? 0 : b;
     const TokenIds row = problem.layout.token(ids_of, i), col = problem.layout.token(ids_of, j);
     const HotColumns hot = faults.columns ? faults.columns(params, row, col) : hot_columns(params, pair_bins(params, row, col));
     for (std::int64_t c = 0; c < channels; ++c) {
-      const float residue = w(c, hot.residue), token = w(c, hot.token), chain = w(c, hot.chain);
-      const float entity = hot.entity >= 0 ? w(c, hot.entity) : 0.0f;
-      float p = 0;
-      if (faults.reordered_sum) {
-        p = hot.entity >= 0 ? chain + entity : chain;
-        p = p + token;
-        p = p + residue;
-      } else {
-        p = residue + token;
-        if (hot.entity >= 0) p = p + entity;
-        p = p + chain;
-      }
+      const float sum = pair_sum(faults, precision, w(c, hot.residue), w(c, hot.token),
+                                 hot.entity >= 0 ? w(c, hot.entity) : 0.0f, hot.entity >= 0, w(c, hot.chain));
+      const float p = regime_result(precision, sum);
       const std::int64_t k = pair * channels + c;
       switch (out.mode) {
         case OutputMode::write_fp32: out.fp32()[k] = p; break;
-        case OutputMode::write_bf16:
-          out.bf16()[k] = faults.bf16_truncated ? static_cast<bf16_bits>(float_bits(p) >> 16) : bf16_round(p);
+        case OutputMode::write_bf16:  // the store's rounding is the regime's one rounding of the sum
+          out.bf16()[k] = faults.bf16_truncated ? static_cast<bf16_bits>(float_bits(sum) >> 16) : bf16_round(sum);
           break;
         case OutputMode::accumulate: out.fp32()[k] = faults.accumulate_overwrites ? p : out.fp32()[k] + p; break;
       }
     }
   }
+}
+
+// How a mutant's Boltz wrap departs from SPEC.md part 2.
+enum class WrapFault { row_period, half_away_from_zero, no_fallback, exact_integers, after_clip };
+
+// d_res of a same-chain pair under the wrap with `fault`.
+std::int64_t faulty_wrap(WrapFault fault, const TokenIds& row, const TokenIds& col, std::int64_t r) {
+  const std::int64_t own = fault == WrapFault::row_period ? row.cyclic_period : col.cyclic_period;
+  if (fault == WrapFault::no_fallback && own <= 0) return clipped_offset(row.residue_index, col.residue_index, r);
+  const std::int64_t period = own > 0 ? own : kBoltzFallbackPeriod;
+  __int128 offset = static_cast<__int128>(row.residue_index) - col.residue_index;
+  if (fault == WrapFault::after_clip) offset = std::clamp<__int128>(offset, -r, r);
+  __int128 wrapped = 0;
+  if (fault == WrapFault::exact_integers) {
+    // o - P * round_half_even(o / P) in exact integers.
+    __int128 q = offset / period, rem = offset % period;
+    if (2 * rem > period || (2 * rem == period && q % 2 != 0)) ++q;
+    if (2 * rem < -period || (2 * rem == -period && q % 2 != 0)) --q;
+    wrapped = offset - period * q;
+  } else {
+    const float o = static_cast<float>(offset), p = static_cast<float>(period);
+    const float ratio = o / p;
+    const float q = fault == WrapFault::half_away_from_zero ? std::round(ratio) : std::nearbyint(ratio);
+    wrapped = static_cast<__int128>(static_cast<double>(o - p * q));
+  }
+  return static_cast<std::int64_t>(std::clamp<__int128>(wrapped + r, 0, 2 * r));
+}
+
+Columns wrapped_with(WrapFault fault) {
+  return [fault](const BinParams& p, const TokenIds& row, const TokenIds& col) {
+    PairBins bins = pair_bins(p, row, col);
+    if (p.wrap && bins.same_chain) bins.d_res = static_cast<std::int32_t>(faulty_wrap(fault, row, col, p.r_max));
+    return hot_columns(p, bins);
+  };
 }
 
 Implementation lookup_implementation(std::string name, Faults faults) {
@@ -178,6 +234,28 @@ std::vector<Mutant> mutants() {
                        {.bf16_truncated = true}));
   all.push_back(mutant("accumulate-overwrites", "accumulate mode writes z = p instead of z += p",
                        {.accumulate_overwrites = true}));
+  all.push_back(mutant("cyclic-period-of-row",
+                       "Boltz wrap with the period of the row token i instead of the column token j",
+                       {.columns = wrapped_with(WrapFault::row_period)}));
+  all.push_back(mutant("cyclic-round-half-away",
+                       "Boltz wrap rounding o / P half away from zero (std::round) instead of half to even (torch.round)",
+                       {.columns = wrapped_with(WrapFault::half_away_from_zero)}));
+  all.push_back(mutant("cyclic-no-fallback",
+                       "Boltz wrap without the 10000 fallback: offsets between non-cyclic tokens never fold",
+                       {.columns = wrapped_with(WrapFault::no_fallback)}));
+  all.push_back(mutant("cyclic-exact-integer-wrap",
+                       "Boltz wrap in exact integer arithmetic instead of float32 (differs once |o| passes 2^24)",
+                       {.columns = wrapped_with(WrapFault::exact_integers)}));
+  all.push_back(mutant("cyclic-wrap-after-clip", "Boltz wrap applied to the clipped offset instead of before the clip",
+                       {.columns = wrapped_with(WrapFault::after_clip)}));
+  all.push_back(mutant("autocast-without-rounding-w",
+                       "bf16-autocast computed without rounding W to bf16 first (the plain bf16 regime)",
+                       {.autocast_keeps_weights = true}));
+  all.push_back(mutant("bf16-rounds-w", "the plain bf16 regime rounds W to bf16 first, as autocast does",
+                       {.bf16_rounds_weights = true}));
+  all.push_back(mutant("bf16-terms-added-in-bf16",
+                       "the bf16 regimes add the four terms in bf16 arithmetic (each partial sum rounded)",
+                       {.bf16_partial_sums = true}));
   return all;
 }
 
@@ -202,11 +280,14 @@ MutantResult hunt(const Mutant& m, const ProveOptions& options) {
     result.counterexample = report.failures();
   }
   if (m.survives_bound) {
+    // Held as a reordered sum: bound:6 in fp32, rbound:6 in the bf16 regimes.
+    Implementation reordered = m.implementation;
+    reordered.exact_order = false;
     ProveOptions bounded = options;
-    bounded.policy = Policy::bound(6);
+    bounded.policy.reset();
     bounded.record_directory.clear();
     bounded.regressions.clear();
-    const Report under_bound = prove(m.implementation, bounded);
+    const Report under_bound = prove(reordered, bounded);
     result.passed_bound = under_bound.passed();
     result.bound_cases = under_bound.cases();
     if (!result.passed_bound) result.bound_failure = under_bound.failures();

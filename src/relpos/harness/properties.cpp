@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "relpos/backends/onehot.hpp"
 #include "relpos/compare.hpp"
 #include "relpos/errors.hpp"
 
@@ -13,33 +14,34 @@ namespace relpos::harness {
 namespace {
 
 using Tensor = xt::xtensor<float, 4>;
+using Override = std::optional<Policy>;
 
-struct PropertyInfo {
-  Property property;
-  std::string_view name;
-  std::string_view law;
+// What every law is checked against: one case, one implementation, the policy override and the scope.
+struct Subject {
+  const Case& c;
+  const Implementation& impl;
+  const Override& override;
+  const Scope& scope;
+
+  Problem problem() const { return c.problem(); }
+  Precision precision() const { return c.config.precision; }
+  Policy policy(Precision regime) const { return policy_for(impl, override, regime); }
+  // Exact-order implementations must not change a bit; a reordered sum (a GEMM)
+  // legitimately rounds differently when the problem's shape changes its blocking.
+  Policy determinism_policy() const { return impl.exact_order ? Policy::bitwise() : policy(precision()); }
+  Tensor output(const Problem& p) const { return compute_in_precision(impl.run, p); }
 };
 
-constexpr std::array<PropertyInfo, 13> kProperties = {{
-    {Property::fp32, "fp32", "write_fp32 equals the one-hot reference"},
-    {Property::bf16, "bf16", "write_bf16 equals the reference sum rounded once to bf16"},
-    {Property::accumulate, "accumulate", "accumulate mode turns z0 into z0 + reference"},
-    {Property::structure, "structure",
-     "each pair sets exactly 3 + same_entity one-hot columns, one per block, and in-chain offsets are antisymmetric"},
-    {Property::permutation, "permutation", "permuting the tokens permutes the output's rows and columns"},
-    {Property::residue_shift, "residue-shift", "adding a constant to every residue_index changes nothing"},
-    {Property::token_shift, "token-shift", "adding a constant to every token_index changes nothing"},
-    {Property::sym_shift, "sym-shift", "adding a constant to every sym_id changes nothing"},
-    {Property::asym_relabel, "asym-relabel", "a bijective relabelling of asym_id changes nothing"},
-    {Property::entity_relabel, "entity-relabel", "a bijective relabelling of entity_id changes nothing"},
-    {Property::batch_split, "batch-split", "a batch computed at once equals its elements computed alone, bit for bit"},
-    {Property::chunk_rows, "chunk-rows", "another chunk size changes not a single bit"},
-    {Property::threads, "threads", "another thread count changes not a single bit"},
-}};
+Case in_regime(const Case& c, Precision precision) {
+  Case copy = c;
+  copy.config.precision = precision;
+  return copy;
+}
 
-Tensor reference_fp32(const Problem& problem) {
-  static const std::unique_ptr<Backend> onehot = make_backend("onehot");
-  return compute_fp32(*onehot, problem);
+// The sequential one-hot product in the problem's regime: the bitwise reference.
+Tensor reference(const Problem& problem) {
+  static const std::unique_ptr<Backend> onehot = make_onehot_backend(OnehotForm::sequential);
+  return compute_in_precision([](const Problem& p, const PairOutput& out) { onehot->run(p, out); }, problem);
 }
 
 Verdict verdict(const Comparison& comparison, std::string_view context) {
@@ -47,37 +49,62 @@ Verdict verdict(const Comparison& comparison, std::string_view context) {
   return {false, fmt::format("{}\n  {}", context, comparison.report())};
 }
 
-// accumulate under bound:K: each side of z0 + t1 + .. + t4 is off the exact sum
-// by at most 4 u (|z0| + sum |t|) in any order, so K + 2 covers what K covers for p.
+// ---- equivalence ---------------------------------------------------------------------------------
+
+Verdict check_equivalence(const Subject& s, Precision regime) {
+  const Case c = in_regime(s.c, regime);
+  const Problem problem = c.problem();
+  return verdict(compare_tensors(problem, reference(problem), s.output(problem), regime, s.policy(regime)),
+                 fmt::format("{}: differs from the one-hot reference in the {} regime", to_string(regime),
+                             to_string(regime)));
+}
+
+// accumulate under a bound: each side of z0 + p is off the exact value by the
+// bound of p plus one rounding of the addition. bound:K: K + 2 with z0 as a
+// fifth term (any order of the five); rbound:K: got within
+// [fl32(z0 + R(S - b)), fl32(z0 + R(S + b))] (fl32 addition is monotone).
 Verdict check_accumulate_bound(const Problem& problem, const Tensor& z0, const Tensor& expected, const Tensor& got,
                                const Policy& policy) {
   const BinParams params = problem.bins();
+  const Precision regime = problem.config.precision;
   const std::int64_t n = problem.layout.tokens(), channels = problem.config.c_z;
-  const double k = policy.k + 2;
-  const double u = unit_roundoff(Precision::fp32);
+  const bool rounded_bound = policy.kind == Policy::Kind::rounded_bound;
+  const double k = rounded_bound ? policy.k : policy.k + 2;
+  const double u = rounded_bound ? 0x1p-24 : unit_roundoff(Precision::fp32);
   std::size_t index = 0;
   std::int64_t mismatches = 0;
   std::string first;
   for (std::int64_t b = 0; b < problem.layout.batch(); ++b)
     for (std::int64_t i = 0; i < n; ++i)
       for (std::int64_t j = 0; j < n; ++j) {
-        const TokenIds row = problem.layout.token(b, i), col = problem.layout.token(b, j);
-        const PairBins bins = pair_bins(params, row, col);
-        const HotColumns hot = hot_columns(params, bins);
+        const HotColumns hot = hot_columns(params, pair_bins(params, problem.layout.token(b, i), problem.layout.token(b, j)));
         for (std::int64_t c = 0; c < channels; ++c, ++index) {
-          const float e = expected.data()[index], g = got.data()[index];
+          const float e = expected.data()[index], g = got.data()[index], z = z0.data()[index];
           if (e == g) continue;
-          const Weights& w = problem.weights;
-          double magnitude = std::abs(double{z0.data()[index]}) + std::abs(double{w(c, hot.residue)}) +
-                             std::abs(double{w(c, hot.token)}) + std::abs(double{w(c, hot.chain)});
-          if (hot.entity >= 0) magnitude += std::abs(double{w(c, hot.entity)});
-          const double allowed = k * u * magnitude;
-          const double error = std::abs(double{g} - double{e});
-          if (!std::isnan(error) && error <= allowed) continue;
+          double exact = 0, magnitude = 0;
+          for (const std::int32_t column : {hot.residue, hot.token, hot.entity, hot.chain}) {
+            if (column < 0) continue;
+            const double term = regime_weight(regime, problem.weights(c, column));
+            exact += term;
+            magnitude += std::abs(term);
+          }
+          double low = 0, high = 0;
+          if (rounded_bound) {
+            const double bound = k * u * magnitude;
+            const auto round = [&](double v) { return rounds_result(regime) ? round_to_bf16_exactly(v) : v; };
+            // float additions, as the implementation's own: R(.) is a bf16 (or nearest float) value.
+            low = z + static_cast<float>(round(exact - bound));
+            high = z + static_cast<float>(round(exact + bound));
+          } else {
+            const double allowed = k * u * (magnitude + std::abs(double{z}));
+            low = double{e} - allowed;
+            high = double{e} + allowed;
+          }
+          if (std::isfinite(g) && low <= g && g <= high) continue;
           if (mismatches++ == 0)
             first = fmt::format("pair (i={}, j={}) of batch element {} at channel {}: z0 {:.9g}, expected {:.9g}, got "
-                                "{:.9g}, |err| {:.3g} > allowed {:.3g} (bound:{:g} with z0 as a fifth term)",
-                                i, j, b, c, z0.data()[index], e, g, error, allowed, k);
+                                "{:.9g}, allowed [{:.9g}, {:.9g}] ({} with z0 as a fifth term)",
+                                i, j, b, c, z, e, g, low, high, policy.str());
         }
       }
   if (mismatches == 0) return {};
@@ -85,13 +112,31 @@ Verdict check_accumulate_bound(const Problem& problem, const Tensor& z0, const T
                              expected.size(), first)};
 }
 
+Verdict check_accumulate(const Subject& s) {
+  const Problem problem = s.problem();
+  const Tensor z0 = initial_accumulator(s.c);
+  Tensor expected = z0;
+  const Tensor p = reference(problem);
+  for (std::size_t k = 0; k < expected.size(); ++k) expected.data()[k] = z0.data()[k] + p.data()[k];
+  Tensor got = z0;
+  s.impl.run(problem, PairOutput::accumulate(got));
+  const Policy policy = s.policy(s.precision());
+  if (policy.kind == Policy::Kind::bound || policy.kind == Policy::Kind::rounded_bound)
+    return check_accumulate_bound(problem, z0, expected, got, policy);
+  return verdict(compare_tensors(problem, expected, got, Precision::fp32, policy),
+                 "accumulate: differs from z0 + reference");
+}
+
+// ---- structure -----------------------------------------------------------------------------------
+
 // Probe weights: 8 channels that read back, exactly in any summation order,
-// how many columns are hot in total and per block, and which one.
+// how many columns are hot in total and per block, and which one; any further
+// channels (a scope's fixed c_z) are zero.
 enum ProbeChannel { total, residue_count, residue_index, token_count, token_index, entity, chain_count, chain_index, kProbeChannels };
 
 Weights probe_weights(const Config& config) {
   const std::int64_t width = config.feature_width();
-  Weights w(std::array<std::size_t, 2>{kProbeChannels, static_cast<std::size_t>(width)}, 0.0f);
+  Weights w(std::array<std::size_t, 2>{static_cast<std::size_t>(config.c_z), static_cast<std::size_t>(width)}, 0.0f);
   const std::int64_t token0 = config.token_offset(), entity_col = config.entity_column(), chain0 = config.chain_offset();
   for (std::int64_t f = 0; f < width; ++f) {
     w(total, f) = 1;
@@ -111,36 +156,74 @@ Weights probe_weights(const Config& config) {
   return w;
 }
 
-Verdict check_structure(const Case& c, const Implementation& impl) {
+// The structural laws of one pair, given what the probe read back for it and its mirror.
+// `symmetric_residue`: d_res(j, i) mirrors d_res(i, j) (always, but under the
+// Boltz wrap with two different periods: the column token's period is used).
+std::string structure_violation(const PairBins& bins, bool same_residue, bool symmetric_residue, std::int64_t r,
+                                std::int64_t s, const std::array<float, kProbeChannels>& v,
+                                const std::array<float, kProbeChannels>& mirror) {
+  const int want = 3 + (bins.same_entity ? 1 : 0);
+  if (v[total] != want) return fmt::format("{} hot columns, expected 3 + same_entity = {}", v[total], want);
+  if (v[residue_count] != 1 || v[token_count] != 1 || v[chain_count] != 1)
+    return "each of the residue, token and chain blocks must have exactly one hot column";
+  if (v[entity] != (bins.same_entity ? 1 : 0))
+    return fmt::format("entity column is {}, but same_entity is {}", v[entity], int(bins.same_entity));
+  const auto bin = [](float value) { return static_cast<std::int64_t>(value) - 1; };
+  const std::int64_t got_res = bin(v[residue_index]), got_tok = bin(v[token_index]), got_chain = bin(v[chain_index]);
+  if (bins.same_chain && symmetric_residue && got_res + bin(mirror[residue_index]) != 2 * r)
+    return fmt::format("in-chain d_res(i,j) + d_res(j,i) = {} + {}, not 2 r_max = {}", got_res,
+                       bin(mirror[residue_index]), 2 * r);
+  if (bins.same_chain && same_residue && got_tok + bin(mirror[token_index]) != 2 * r)
+    return fmt::format("same-residue d_tok(i,j) + d_tok(j,i) = {} + {}, not 2 r_max = {}", got_tok,
+                       bin(mirror[token_index]), 2 * r);
+  if (bins.d_chain != 2 * s + 1 && got_chain + bin(mirror[chain_index]) != 2 * s)
+    return fmt::format("d_chain(i,j) + d_chain(j,i) = {} + {}, not 2 s_max = {}", got_chain, bin(mirror[chain_index]),
+                       2 * s);
+  if (got_res != bins.d_res || got_tok != bins.d_tok || got_chain != bins.d_chain)
+    return fmt::format("hot bins (d_res {}, d_tok {}, d_chain {}) differ from the definition (d_res {}, d_tok {}, "
+                       "d_chain {})",
+                       got_res, got_tok, got_chain, bins.d_res, bins.d_tok, bins.d_chain);
+  return {};
+}
+
+Verdict check_structure(const Subject& s) {
+  const Case& c = s.c;
   Config config = c.config;
-  config.c_z = kProbeChannels;
+  config.c_z = s.scope.c_z.value_or(kProbeChannels);
+  // The probe's bin numbers (up to 2 r_max + 2) are bf16 values only up to 256.
+  if (rounds_result(config.precision) && 2 * config.r_max + 2 > 256) {
+    if (!s.scope.allows(Precision::fp32)) return {};
+    config.precision = Precision::fp32;
+  }
   const Weights weights = probe_weights(config);
   const Problem problem{config, c.layout, weights};
-  const Tensor out = compute_fp32(impl.run, problem);
+  const Tensor out = s.output(problem);
   const BinParams params = problem.bins();
-  const std::int64_t n = c.layout.tokens(), r = config.r_max, s = config.s_max;
-  const auto at = [&](std::int64_t b, std::int64_t i, std::int64_t j, int channel) { return out(b, i, j, channel); };
-  const auto where = [&](std::int64_t b, std::int64_t i, std::int64_t j) {
-    const TokenIds row = c.layout.token(b, i), col = c.layout.token(b, j);
-    return fmt::format("pair (i={}, j={}) of batch element {}: row asym={} residue={} entity={} sym={} token={}, col "
-                       "asym={} residue={} entity={} sym={} token={}",
-                       i, j, b, row.asym_id, row.residue_index, row.entity_id, row.sym_id, row.token_index,
-                       col.asym_id, col.residue_index, col.entity_id, col.sym_id, col.token_index);
+  const std::int64_t n = c.layout.tokens();
+  const auto read = [&](std::int64_t b, std::int64_t i, std::int64_t j) {
+    std::array<float, kProbeChannels> v{};
+    for (int channel = 0; channel < kProbeChannels; ++channel) v[channel] = out(b, i, j, channel);
+    return v;
   };
-  const auto fail = [&](std::int64_t b, std::int64_t i, std::int64_t j, std::string law) {
-    return Verdict{false, fmt::format("structure: {}\n  at {}\n  probe read back: {} hot columns; residue block {} hot, "
-                                      "bin {}; token block {} hot, bin {}; entity {}; chain block {} hot, bin {}",
-                                      law, where(b, i, j), at(b, i, j, total), at(b, i, j, residue_count),
-                                      at(b, i, j, residue_index) - 1, at(b, i, j, token_count),
-                                      at(b, i, j, token_index) - 1, at(b, i, j, entity), at(b, i, j, chain_count),
-                                      at(b, i, j, chain_index) - 1)};
+  const auto fail = [&](std::int64_t b, std::int64_t i, std::int64_t j, const std::string& law) {
+    const TokenIds row = c.layout.token(b, i), col = c.layout.token(b, j);
+    const auto v = read(b, i, j);
+    return Verdict{false, fmt::format("structure: {}\n  at pair (i={}, j={}) of batch element {}: row asym={} residue={} "
+                                      "entity={} sym={} token={} period={}, col asym={} residue={} entity={} sym={} "
+                                      "token={} period={}\n  probe read back: {} hot columns; residue block {} hot, bin "
+                                      "{}; token block {} hot, bin {}; entity {}; chain block {} hot, bin {}",
+                                      law, i, j, b, row.asym_id, row.residue_index, row.entity_id, row.sym_id,
+                                      row.token_index, row.cyclic_period, col.asym_id, col.residue_index, col.entity_id,
+                                      col.sym_id, col.token_index, col.cyclic_period, v[total], v[residue_count],
+                                      v[residue_index] - 1, v[token_count], v[token_index] - 1, v[entity],
+                                      v[chain_count], v[chain_index] - 1)};
   };
   // Every value first: the laws below read mirrored pairs too.
   for (std::int64_t b = 0; b < c.layout.batch(); ++b)
     for (std::int64_t i = 0; i < n; ++i)
       for (std::int64_t j = 0; j < n; ++j)
         for (int channel = 0; channel < kProbeChannels; ++channel) {
-          const float v = at(b, i, j, channel);
+          const float v = out(b, i, j, channel);
           if (!std::isfinite(v) || v != std::round(v) || std::abs(v) > 1e6f)
             return fail(b, i, j, fmt::format("probe channel {} is {} (not a sum of one-hot columns: unwritten or "
                                              "mixed values)", channel, v));
@@ -148,213 +231,257 @@ Verdict check_structure(const Case& c, const Implementation& impl) {
   for (std::int64_t b = 0; b < c.layout.batch(); ++b)
     for (std::int64_t i = 0; i < n; ++i)
       for (std::int64_t j = 0; j < n; ++j) {
-        const PairBins bins = pair_bins(params, c.layout.token(b, i), c.layout.token(b, j));
-        const int want = 3 + (bins.same_entity ? 1 : 0);
-        if (at(b, i, j, total) != want)
-          return fail(b, i, j, fmt::format("{} hot columns, expected 3 + same_entity = {}", at(b, i, j, total), want));
-        if (at(b, i, j, residue_count) != 1 || at(b, i, j, token_count) != 1 || at(b, i, j, chain_count) != 1)
-          return fail(b, i, j, "each of the residue, token and chain blocks must have exactly one hot column");
-        if (at(b, i, j, entity) != (bins.same_entity ? 1 : 0))
-          return fail(b, i, j, fmt::format("entity column is {}, but same_entity is {}", at(b, i, j, entity),
-                                           int(bins.same_entity)));
-        const auto got_res = static_cast<std::int64_t>(at(b, i, j, residue_index)) - 1;
-        const auto got_tok = static_cast<std::int64_t>(at(b, i, j, token_index)) - 1;
-        const auto got_chain = static_cast<std::int64_t>(at(b, i, j, chain_index)) - 1;
-        const auto mirror = [&](int channel) { return static_cast<std::int64_t>(at(b, j, i, channel)) - 1; };
-        if (bins.same_chain && got_res + mirror(residue_index) != 2 * r)
-          return fail(b, i, j, fmt::format("in-chain d_res(i,j) + d_res(j,i) = {} + {}, not 2 r_max = {}", got_res,
-                                           mirror(residue_index), 2 * r));
-        const bool same_residue = c.layout.residue_index(b, i) == c.layout.residue_index(b, j);
-        if (bins.same_chain && same_residue && got_tok + mirror(token_index) != 2 * r)
-          return fail(b, i, j, fmt::format("same-residue d_tok(i,j) + d_tok(j,i) = {} + {}, not 2 r_max = {}", got_tok,
-                                           mirror(token_index), 2 * r));
-        if (bins.d_chain != 2 * s + 1 && got_chain + mirror(chain_index) != 2 * s)
-          return fail(b, i, j, fmt::format("d_chain(i,j) + d_chain(j,i) = {} + {}, not 2 s_max = {}", got_chain,
-                                           mirror(chain_index), 2 * s));
-        if (got_res != bins.d_res || got_tok != bins.d_tok || got_chain != bins.d_chain)
-          return fail(b, i, j, fmt::format("hot bins (d_res {}, d_tok {}, d_chain {}) differ from the definition "
-                                           "(d_res {}, d_tok {}, d_chain {})",
-                                           got_res, got_tok, got_chain, bins.d_res, bins.d_tok, bins.d_chain));
+        const TokenIds row = c.layout.token(b, i), col = c.layout.token(b, j);
+        const PairBins bins = pair_bins(params, row, col);
+        const auto period = [](const TokenIds& t) { return t.cyclic_period > 0 ? t.cyclic_period : kBoltzFallbackPeriod; };
+        const bool symmetric = !params.wrap || period(row) == period(col);
+        const std::string law = structure_violation(bins, row.residue_index == col.residue_index, symmetric,
+                                                    config.r_max, config.s_max, read(b, i, j), read(b, j, i));
+        if (!law.empty()) return fail(b, i, j, law);
       }
   return {};
 }
 
-// The output for a transformed layout against the original output (same policy).
-Verdict check_invariance(const Case& c, const Implementation& impl, const Policy& policy, const Layout& changed,
-                         std::string_view what) {
-  const Tensor original = compute_fp32(impl.run, c.problem());
-  const Problem changed_problem{c.config, changed, c.weights};
-  const Tensor got = compute_fp32(impl.run, changed_problem);
-  return verdict(compare_tensors(changed_problem, original, got, Precision::fp32, policy),
+// ---- metamorphic relations -----------------------------------------------------------------------
+
+// The output for a transformed layout against the original output.
+Verdict check_invariance(const Subject& s, const Layout& changed, std::string_view what) {
+  const Tensor original = s.output(s.problem());
+  const Problem changed_problem{s.c.config, changed, s.c.weights};
+  return verdict(compare_tensors(changed_problem, original, s.output(changed_problem), s.precision(),
+                                 s.policy(s.precision())),
                  fmt::format("{}: the output changed (expected: the original layout's output; got: the changed "
                              "layout's, whose ids the report shows)",
                              what));
 }
 
-// Exact-order implementations must not change a bit; a reordered sum (a GEMM)
-// legitimately rounds differently when the problem's shape changes its blocking.
-Policy determinism_policy(const Implementation& impl, const Policy& policy) {
-  return impl.exact_order ? Policy::bitwise() : policy;
+Verdict check_permutation(const Subject& s) {
+  const std::vector<std::int64_t>& permutation = s.c.transform.permutation;
+  const Tensor original = s.output(s.problem());
+  const Problem permuted{s.c.config, permute_tokens(s.c.layout, permutation), s.c.weights};
+  return verdict(compare_tensors(permuted, permute_pairs(original, permutation), s.output(permuted), s.precision(),
+                                 s.policy(s.precision())),
+                 fmt::format("permutation: the permuted layout's output is not the permuted output (permutation [{}])",
+                             fmt::join(permutation, ", ")));
 }
 
-Verdict check_batch_split(const Case& c, const Implementation& impl, const Policy& policy) {
-  const Policy exact = determinism_policy(impl, policy);
+Verdict check_field_shift(const Subject& s, IdField field, std::int64_t shift, std::string_view name) {
+  return check_invariance(s, add_to_field(s.c.layout, field, shift), fmt::format("{} ({} {:+})", name, to_string(field), shift));
+}
+
+// Batch element b's output slice compared with `alone`, bit for bit (or the determinism policy).
+Verdict compare_slice(const Subject& s, const Problem& alone, const Tensor& whole, std::int64_t b, const Tensor& got,
+                      std::string_view context) {
+  const std::size_t slice = got.size();
+  const std::span<const float> expected(whole.data() + static_cast<std::size_t>(b) * slice, slice);
+  const Comparison comparison =
+      compare(alone, expected, {got.data(), got.size()}, s.precision(), s.determinism_policy());
+  if (comparison.passed()) return {};
+  return {false, fmt::format("{}\n  {}", context, comparison.report())};
+}
+
+Verdict check_batch_split(const Subject& s) {
+  const Case& c = s.c;
   if (c.layout.batch() > 1 || c.layout.batched) {
-    const Tensor whole = compute_fp32(impl.run, c.problem());
-    const std::size_t slice = whole.size() / static_cast<std::size_t>(c.layout.batch());
+    const Tensor whole = s.output(c.problem());
+    const bool batch_wraps = c.problem().bins().wrap;
     for (std::int64_t b = 0; b < c.layout.batch(); ++b) {
       const Layout element = c.layout.element(b);
       const Problem alone{c.config, element, c.weights};
-      const Tensor got = compute_fp32(impl.run, alone);
-      const std::span<const float> expected(whole.data() + static_cast<std::size_t>(b) * slice, slice);
-      const Comparison comparison = compare(alone, expected, {got.data(), got.size()}, Precision::fp32, exact);
-      if (!comparison.passed())
-        return {false, fmt::format("batch-split: batch element {} computed alone differs from the same element "
-                                   "inside the batch of {}\n  {}",
-                                   b, c.layout.batch(), comparison.report())};
+      // Boltz decides the wrap over the whole batch: an element without cyclic
+      // tokens batched with a cyclic one legitimately changes (SPEC.md part 2).
+      if (alone.bins().wrap != batch_wraps) continue;
+      const Verdict v = compare_slice(s, alone, whole, b, s.output(alone),
+                                      fmt::format("batch-split: batch element {} computed alone differs from the same "
+                                                  "element inside the batch of {}",
+                                                  b, c.layout.batch()));
+      if (!v.passed) return v;
     }
     return {};
   }
   // One unbatched complex: as a batch of two copies, each half must equal it.
-  const Tensor alone = compute_fp32(impl.run, c.problem());
+  const Tensor alone = s.output(c.problem());
   const std::vector<Layout> copies = {c.layout, c.layout};
-  const Layout twice = Layout::stack(copies);
-  const Problem batch{c.config, twice, c.weights};
-  const Tensor both = compute_fp32(impl.run, batch);
+  const Tensor both = s.output(Problem{c.config, Layout::stack(copies), c.weights});
   for (std::int64_t b = 0; b < 2; ++b) {
-    const std::span<const float> got(both.data() + static_cast<std::size_t>(b) * alone.size(), alone.size());
-    const Comparison comparison = compare(c.problem(), {alone.data(), alone.size()}, got, Precision::fp32, exact);
-    if (!comparison.passed())
-      return {false, fmt::format("batch-split: element {} of a batch of two copies differs from the layout computed "
-                                 "unbatched\n  {}",
-                                 b, comparison.report())};
+    const Verdict v = compare_slice(s, c.problem(), both, b, alone,
+                                    fmt::format("batch-split: element {} of a batch of two copies differs from the "
+                                                "layout computed unbatched (expected: the batch's slice)",
+                                                b));
+    if (!v.passed) return v;
   }
   return {};
 }
 
-Verdict check_options(const Case& c, const Implementation& impl, const Policy& policy, const BackendOptions& changed,
-                      const BackendOptions& baseline, std::string_view what) {
-  const Tensor expected = compute_fp32(impl.configure(baseline), c.problem());
-  const Tensor got = compute_fp32(impl.configure(changed), c.problem());
-  return verdict(compare_tensors(c.problem(), expected, got, Precision::fp32, determinism_policy(impl, policy)), what);
+Verdict check_options(const Subject& s, const BackendOptions& changed, const BackendOptions& baseline,
+                      std::string_view what) {
+  const Problem problem = s.problem();
+  const Tensor expected = compute_in_precision(s.impl.configure(baseline), problem);
+  const Tensor got = compute_in_precision(s.impl.configure(changed), problem);
+  return verdict(compare_tensors(problem, expected, got, s.precision(), s.determinism_policy()), what);
 }
 
-Verdict check_unguarded(Property property, const Case& c, const Implementation& impl, const Policy& policy) {
-  const Problem problem = c.problem();
-  const Transform& t = c.transform;
-  switch (property) {
-    case Property::fp32:
-      return verdict(compare_tensors(problem, reference_fp32(problem), compute_fp32(impl.run, problem), Precision::fp32,
-                                     policy),
-                     "fp32: differs from the one-hot reference");
-    case Property::bf16: {
-      Tensor rounded = reference_fp32(problem);
-      for (float& v : rounded) v = round_to_bf16(v);
-      return verdict(compare_tensors(problem, rounded, compute_bf16_as_float(impl.run, problem), Precision::bf16, policy),
-                     "bf16: differs from the reference rounded once to bf16");
-    }
-    case Property::accumulate: {
-      const Tensor z0 = initial_accumulator(c);
-      Tensor expected = reference_fp32(problem);
-      for (std::size_t k = 0; k < expected.size(); ++k) expected.data()[k] = z0.data()[k] + expected.data()[k];
-      Tensor got = z0;
-      impl.run(problem, PairOutput::accumulate(got));
-      if (policy.kind == Policy::Kind::bound) return check_accumulate_bound(problem, z0, expected, got, policy);
-      return verdict(compare_tensors(problem, expected, got, Precision::fp32, policy),
-                     "accumulate: differs from z0 + reference");
-    }
-    case Property::structure: return check_structure(c, impl);
-    case Property::permutation: {
-      const Tensor original = compute_fp32(impl.run, problem);
-      const Layout permuted = permute_tokens(c.layout, t.permutation);
-      const Problem permuted_problem{c.config, permuted, c.weights};
-      const Tensor got = compute_fp32(impl.run, permuted_problem);
-      return verdict(compare_tensors(permuted_problem, permute_pairs(original, t.permutation), got, Precision::fp32,
-                                     policy),
-                     fmt::format("permutation: the permuted layout's output is not the permuted output "
-                                 "(permutation [{}])",
-                                 fmt::join(t.permutation, ", ")));
-    }
-    case Property::residue_shift:
-      return check_invariance(c, impl, policy, add_to_field(c.layout, IdField::residue_index, t.residue_shift),
-                              fmt::format("residue-shift (residue_index {:+})", t.residue_shift));
-    case Property::token_shift:
-      return check_invariance(c, impl, policy, add_to_field(c.layout, IdField::token_index, t.token_shift),
-                              fmt::format("token-shift (token_index {:+})", t.token_shift));
-    case Property::sym_shift:
-      return check_invariance(c, impl, policy, add_to_field(c.layout, IdField::sym_id, t.sym_shift),
-                              fmt::format("sym-shift (sym_id {:+})", t.sym_shift));
-    case Property::asym_relabel:
-      return check_invariance(c, impl, policy, relabel_field(c.layout, IdField::asym_id, t.asym_relabelling),
-                              "asym-relabel");
-    case Property::entity_relabel:
-      return check_invariance(c, impl, policy, relabel_field(c.layout, IdField::entity_id, t.entity_relabelling),
-                              "entity-relabel");
-    case Property::batch_split: return check_batch_split(c, impl, policy);
-    case Property::chunk_rows:
-      return check_options(c, impl, policy, BackendOptions{.threads = 1, .chunk_rows = t.chunk_rows},
-                           BackendOptions{.threads = 1}, fmt::format("chunk-rows: {} rows per chunk changed the output",
-                                                                     t.chunk_rows));
-    case Property::threads:
-      return check_options(c, impl, policy, BackendOptions{.threads = t.threads}, BackendOptions{.threads = 1},
-                           fmt::format("threads: {} threads changed the output of 1 thread", t.threads));
-  }
-  return {};
+Verdict check_cyclic_shift(const Subject& s) {
+  const Layout shifted = shift_by_periods(s.c.layout, s.c.transform.period_multiple);
+  if (shifted == s.c.layout) return {};  // no odd-period cyclic chain to shift in this case
+  return check_invariance(s, shifted,
+                          fmt::format("cyclic-shift ({:+} periods on the odd residues of each odd-period cyclic chain)",
+                                      s.c.transform.period_multiple));
+}
+
+// ---- applicability ---------------------------------------------------------------------------------
+
+std::string outside_scope(Precision precision, const Scope& scope) {
+  return scope.allows(precision) ? "" : fmt::format("precision {} is outside the scope", to_string(precision));
+}
+
+std::string needs_regime(Precision precision, const Implementation& impl, const Scope& scope) {
+  if (std::string why = outside_scope(precision, scope); !why.empty()) return why;
+  const bool mode = rounds_result(precision) ? impl.modes.write_bf16 : impl.modes.write_fp32;
+  return mode ? "" : fmt::format("no {} output mode", rounds_result(precision) ? "bf16" : "fp32");
+}
+
+std::string any_regime(const Implementation& impl, const Scope& scope) {
+  for (Precision p : {Precision::fp32, Precision::bf16, Precision::bf16_autocast})
+    if (needs_regime(p, impl, scope).empty()) return "";
+  return "no output mode of a precision in the scope";
+}
+
+std::string needs_options(const Implementation& impl, const Scope& scope) {
+  if (!impl.configure) return "no chunk/thread options to vary";
+  return any_regime(impl, scope);
+}
+
+// ---- the table -----------------------------------------------------------------------------------
+
+struct PropertyInfo {
+  Property property;
+  std::string_view name;
+  std::string_view law;
+  std::string (*applies)(const Implementation&, const Scope&);  ///< empty string: applies
+  Verdict (*check)(const Subject&);
+};
+
+const PropertyInfo kProperties[] = {
+    {Property::fp32, "fp32", "write_fp32 equals the one-hot reference",
+     [](const Implementation& i, const Scope& s) { return needs_regime(Precision::fp32, i, s); },
+     [](const Subject& s) { return check_equivalence(s, Precision::fp32); }},
+    {Property::bf16, "bf16", "write_bf16 equals the reference sum rounded once to bf16",
+     [](const Implementation& i, const Scope& s) { return needs_regime(Precision::bf16, i, s); },
+     [](const Subject& s) { return check_equivalence(s, Precision::bf16); }},
+    {Property::bf16_autocast, "bf16-autocast",
+     "under bf16 autocast (W rounded to bf16 first, fp32 sum, one rounding) write_bf16 equals the reference's",
+     [](const Implementation& i, const Scope& s) { return needs_regime(Precision::bf16_autocast, i, s); },
+     [](const Subject& s) { return check_equivalence(s, Precision::bf16_autocast); }},
+    {Property::accumulate, "accumulate", "accumulate mode turns z0 into z0 + reference",
+     [](const Implementation& i, const Scope& s) {
+       return i.modes.accumulate ? any_regime(i, s) : std::string("no accumulate mode");
+     },
+     check_accumulate},
+    {Property::structure, "structure",
+     "each pair sets exactly 3 + same_entity one-hot columns, one per block, and in-chain offsets are antisymmetric",
+     [](const Implementation& i, const Scope& s) {
+       if (s.c_z && *s.c_z < kProbeChannels)
+         return fmt::format("c_z {} leaves no room for the {} probe channels", *s.c_z, int{kProbeChannels});
+       return any_regime(i, s);
+     },
+     check_structure},
+    {Property::permutation, "permutation", "permuting the tokens permutes the output's rows and columns", any_regime,
+     check_permutation},
+    {Property::residue_shift, "residue-shift", "adding a constant to every residue_index changes nothing", any_regime,
+     [](const Subject& s) {
+       return check_field_shift(s, IdField::residue_index, s.c.transform.residue_shift, "residue-shift");
+     }},
+    {Property::token_shift, "token-shift", "adding a constant to every token_index changes nothing", any_regime,
+     [](const Subject& s) { return check_field_shift(s, IdField::token_index, s.c.transform.token_shift, "token-shift"); }},
+    {Property::sym_shift, "sym-shift", "adding a constant to every sym_id changes nothing", any_regime,
+     [](const Subject& s) { return check_field_shift(s, IdField::sym_id, s.c.transform.sym_shift, "sym-shift"); }},
+    {Property::asym_relabel, "asym-relabel", "a bijective relabelling of asym_id changes nothing", any_regime,
+     [](const Subject& s) {
+       return check_invariance(s, relabel_field(s.c.layout, IdField::asym_id, s.c.transform.asym_relabelling),
+                               "asym-relabel");
+     }},
+    {Property::entity_relabel, "entity-relabel", "a bijective relabelling of entity_id changes nothing", any_regime,
+     [](const Subject& s) {
+       return check_invariance(s, relabel_field(s.c.layout, IdField::entity_id, s.c.transform.entity_relabelling),
+                               "entity-relabel");
+     }},
+    {Property::batch_split, "batch-split",
+     "a batch computed at once equals its elements computed alone, bit for bit (where Boltz's whole-batch wrap rule "
+     "agrees)",
+     any_regime, check_batch_split},
+    {Property::chunk_rows, "chunk-rows", "another chunk size changes not a single bit", needs_options,
+     [](const Subject& s) {
+       return check_options(s, BackendOptions{.threads = 1, .chunk_rows = s.c.transform.chunk_rows},
+                            BackendOptions{.threads = 1},
+                            fmt::format("chunk-rows: {} rows per chunk changed the output", s.c.transform.chunk_rows));
+     }},
+    {Property::threads, "threads", "another thread count changes not a single bit", needs_options,
+     [](const Subject& s) {
+       return check_options(s, BackendOptions{.threads = s.c.transform.threads}, BackendOptions{.threads = 1},
+                            fmt::format("threads: {} threads changed the output of 1 thread", s.c.transform.threads));
+     }},
+    {Property::cyclic_shift, "cyclic-shift",
+     "under cyclic = boltz, adding whole periods to the residue_index of odd residues of an odd-period cyclic chain "
+     "changes nothing",
+     [](const Implementation& i, const Scope& s) {
+       return s.allows(Cyclic::boltz) ? any_regime(i, s) : std::string("cyclic boltz is outside the scope");
+     },
+     [](const Subject& s) { return s.c.config.cyclic == Cyclic::boltz ? check_cyclic_shift(s) : Verdict{}; }},
+};
+
+const PropertyInfo& info(Property property) {
+  for (const PropertyInfo& entry : kProperties)
+    if (entry.property == property) return entry;
+  throw std::logic_error("property without a table entry");
 }
 
 }  // namespace
 
 std::span<const Property> all_properties() {
-  static const std::array<Property, kProperties.size()> kAll = [] {
-    std::array<Property, kProperties.size()> all{};
-    for (std::size_t k = 0; k < kProperties.size(); ++k) all[k] = kProperties[k].property;
+  static const auto kAll = [] {
+    std::vector<Property> all;
+    for (const PropertyInfo& entry : kProperties) all.push_back(entry.property);
     return all;
   }();
   return kAll;
 }
 
-std::string_view to_string(Property property) {
-  for (const PropertyInfo& info : kProperties)
-    if (info.property == property) return info.name;
-  return "?";
-}
+std::string_view to_string(Property property) { return info(property).name; }
 
 Property parse_property(std::string_view name) {
   std::string known;
-  for (const PropertyInfo& info : kProperties) {
-    if (info.name == name) return info.property;
-    known += (known.empty() ? "" : ", ") + std::string(info.name);
+  for (const PropertyInfo& entry : kProperties) {
+    if (entry.name == name) return entry.property;
+    known += (known.empty() ? "" : ", ") + std::string(entry.name);
   }
   throw InputError(fmt::format("unknown property '{}' (known: {})", name, known));
 }
 
-std::string_view describe(Property property) {
-  for (const PropertyInfo& info : kProperties)
-    if (info.property == property) return info.law;
-  return "?";
+std::string_view describe(Property property) { return info(property).law; }
+
+std::string not_applicable(Property property, const Implementation& impl, const Scope& scope) {
+  return info(property).applies(impl, scope);
 }
 
-std::string not_applicable(Property property, const Implementation& impl) {
-  switch (property) {
-    case Property::bf16: return impl.modes.write_bf16 ? "" : "no bf16 output mode";
-    case Property::accumulate: return impl.modes.accumulate ? "" : "no accumulate mode";
-    case Property::chunk_rows:
-    case Property::threads: return impl.configure ? "" : "no chunk/thread options to vary";
-    default: return impl.modes.write_fp32 ? "" : "no fp32 output mode";
-  }
-}
-
-Policy policy_for(const Implementation& impl, const std::optional<Policy>& override) {
+Policy policy_for(const Implementation& impl, const std::optional<Policy>& override, Precision precision) {
   if (override) return *override;
-  return policy_for_backend(Policy::bitwise(), impl.exact_order);
+  return policy_for_backend(Policy::bitwise(), impl.exact_order, precision);
 }
 
-Verdict check(Property property, const Case& c, const Implementation& impl, const Policy& policy) {
+std::string describe_policy(const Implementation& impl, const std::optional<Policy>& override) {
+  if (override || impl.exact_order) return policy_for(impl, override).str();
+  return fmt::format("{} (fp32), {} (bf16 regimes)", reordered_sum_policy(Precision::fp32).str(),
+                     reordered_sum_policy(Precision::bf16).str());
+}
+
+Verdict check(Property property, const Case& c, const Implementation& impl, const std::optional<Policy>& override,
+              const Scope& scope) {
   validate(c);
-  if (const std::string why = not_applicable(property, impl); !why.empty())
+  if (const std::string why = not_applicable(property, impl, scope); !why.empty())
     throw InputError(fmt::format("{} does not apply to {}: {}", to_string(property), impl.name, why));
   try {
-    return check_unguarded(property, c, impl, policy);
+    return info(property).check(Subject{c, impl, override, scope});
   } catch (const FatalError&) {
     throw;
   } catch (const std::exception& e) {

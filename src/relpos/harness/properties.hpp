@@ -9,15 +9,17 @@
 #include "relpos/errors.hpp"
 #include "relpos/harness/case.hpp"
 #include "relpos/harness/implementation.hpp"
+#include "relpos/harness/scope.hpp"
 #include "relpos/policy.hpp"
 
 namespace relpos::harness {
 
 enum class Property {
-  // Equivalence to the reference (the sequential one-hot product).
-  fp32,        ///< write_fp32 equals the reference under the policy
-  bf16,        ///< write_bf16 equals the reference rounded once to bf16
-  accumulate,  ///< accumulate into z0 equals z0 + reference
+  // Equivalence to the reference (the sequential one-hot product), one per precision regime.
+  fp32,           ///< write_fp32 equals the reference under the policy
+  bf16,           ///< write_bf16 equals the reference rounded once to bf16
+  bf16_autocast,  ///< write_bf16 under autocast (W rounded to bf16 first) equals the reference's
+  accumulate,     ///< accumulate into z0 equals z0 + reference (in the case's regime)
   // Structure, read through probe weights (exact in any summation order).
   structure,   ///< exactly 3 + same_entity hot columns, one per block; offsets antisymmetric
   // Metamorphic relations.
@@ -31,6 +33,8 @@ enum class Property {
   batch_split,  ///< a batch computed at once equals its elements computed alone
   chunk_rows,   ///< another chunk size
   threads,      ///< another thread count
+  // Cyclic chains (Boltz).
+  cyclic_shift,  ///< whole periods added to residues of an odd-period cyclic chain change nothing
 };
 
 std::span<const Property> all_properties();
@@ -40,23 +44,31 @@ Property parse_property(std::string_view name);
 /// One line: the law.
 std::string_view describe(Property property);
 
-/// Empty when `property` applies to `impl`, else why not (e.g. "no accumulate mode").
-std::string not_applicable(Property property, const Implementation& impl);
+/// Empty when `property` applies to `impl` within `scope`, else why not (e.g.
+/// "no accumulate mode", "precision bf16 is outside the scope").
+std::string not_applicable(Property property, const Implementation& impl, const Scope& scope = {});
 
-/// The policy equivalence and metamorphic properties hold `impl` to: the
-/// override when given, else bitwise for exact-order implementations and bound:6 otherwise.
-Policy policy_for(const Implementation& impl, const std::optional<Policy>& override = std::nullopt);
+/// The policy equivalence and metamorphic properties hold `impl` to in
+/// `precision`: the override when given, else bitwise for exact-order
+/// implementations and reordered_sum_policy(precision) otherwise (bound:6 in
+/// fp32, rbound:6 in the bf16 regimes).
+Policy policy_for(const Implementation& impl, const std::optional<Policy>& override = std::nullopt,
+                  Precision precision = Precision::fp32);
+/// The policies of policy_for in words: "bitwise", "bound:6 (fp32), rbound:6 (bf16 regimes)", or the override.
+std::string describe_policy(const Implementation& impl, const std::optional<Policy>& override = std::nullopt);
 
 struct Verdict {
   bool passed = true;
   std::string report;  ///< for a failure: which law broke, where, the values
 };
 
-/// Checks one property on one case. An exception from the implementation is a
+/// Checks one property on one case, under policy_for(impl, override, the
+/// regime the property runs in). An exception from the implementation is a
 /// failed verdict (its message in the report), except FatalError, which
 /// propagates. Throws InputError when the case itself is invalid or the
-/// property does not apply to the implementation (not_applicable()).
-Verdict check(Property property, const Case& c, const Implementation& impl, const Policy& policy);
+/// property does not apply to the implementation within `scope` (not_applicable()).
+Verdict check(Property property, const Case& c, const Implementation& impl,
+              const std::optional<Policy>& override = std::nullopt, const Scope& scope = {});
 
 /// Thrown by an implementation that cannot go on at all (an external candidate
 /// that will not start): ends the run instead of failing a property.

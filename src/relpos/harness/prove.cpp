@@ -45,8 +45,8 @@ class Listener final : public rc::detail::TestListener {
 
 // The one place RapidCheck's runner is called: its public rc::check only
 // prints and returns a bool, the detail API returns the structured result.
-PropertyResult run_property(const Implementation& impl, Property property, const Policy& policy,
-                            const ProveOptions& options, Coverage& coverage) {
+PropertyResult run_property(const Implementation& impl, Property property, const ProveOptions& options,
+                            const Scope& generated, Coverage& coverage) {
   PropertyResult result;
   result.property = property;
   result.seed = property_seed(options, property);
@@ -54,14 +54,14 @@ PropertyResult run_property(const Implementation& impl, Property property, const
 
   RunState state;
   Listener listener(state, coverage);
-  const rc::Gen<Case> cases = gen::case_(options.limits);
+  const rc::Gen<Case> cases = gen::case_(options.limits, generated);
   const auto body = [&] {
     if (state.fatal) RC_DISCARD("the implementation cannot run");
     Case c = *cases;
     state.evaluated = c;
     Verdict verdict;
     try {
-      verdict = check(property, c, impl, policy);
+      verdict = check(property, c, impl, options.policy, options.scope);
     } catch (const FatalError&) {
       state.fatal = std::current_exception();
       RC_DISCARD("the implementation cannot run");
@@ -113,17 +113,28 @@ PropertyResult run_property(const Implementation& impl, Property property, const
   return result;
 }
 
+// The scope cases are generated in for `impl`: the stated scope, its
+// precisions narrowed to those the implementation has an output mode for.
+Scope generation_scope(const Scope& scope, const Implementation& impl) {
+  Scope generated = scope;
+  std::vector<Precision> usable;
+  for (Precision p : {Precision::fp32, Precision::bf16, Precision::bf16_autocast})
+    if (scope.allows(p) && (rounds_result(p) ? impl.modes.write_bf16 : impl.modes.write_fp32)) usable.push_back(p);
+  if (!usable.empty()) generated.precisions = usable;
+  return generated;
+}
+
 }  // namespace
 
 Coverage generated_coverage(const ProveOptions& options) {
-  Coverage coverage;
+  Coverage coverage(options.scope);
   const std::vector<Property> selected =
       options.properties.empty() ? std::vector<Property>(all_properties().begin(), all_properties().end())
                                  : options.properties;
   for (Property property : selected) {
     RunState state;
     Listener listener(state, coverage);
-    const rc::Gen<Case> cases = gen::case_(options.limits);
+    const rc::Gen<Case> cases = gen::case_(options.limits, options.scope);
     rc::detail::TestParams params;
     params.seed = property_seed(options, property);
     params.maxSuccess = options.cases;
@@ -139,9 +150,12 @@ Report prove(const Implementation& impl, const ProveOptions& options) {
   Report report;
   report.implementation = impl.name;
   report.options = options;
-  report.policy = policy_for(impl, options.policy);
+  report.policy = describe_policy(impl, options.policy);
   report.unavailable = impl.unavailable;
+  report.coverage = Coverage(options.scope);
   if (!report.ran()) return report;
+  validate(options.scope);
+  const Scope generated = generation_scope(options.scope, impl);
 
   const std::vector<Property> selected =
       options.properties.empty() ? std::vector<Property>(all_properties().begin(), all_properties().end())
@@ -149,15 +163,17 @@ Report prove(const Implementation& impl, const ProveOptions& options) {
   for (const RegressionCase& regression : options.regressions) {
     // A saved case with ids beyond int32 is outside what an int32 run proves.
     if (options.limits.int32_ids && !ids_fit_int32(regression.value)) continue;
+    // Nor is a saved case outside the scope: the implementation does not claim it.
+    if (!options.scope.allows(regression.value.config)) continue;
     for (Property property : selected) {
-      if (!not_applicable(property, impl).empty()) continue;
-      const Verdict verdict = check(property, regression.value, impl, report.policy);
+      if (!not_applicable(property, impl, options.scope).empty()) continue;
+      const Verdict verdict = check(property, regression.value, impl, options.policy, options.scope);
       report.replays.push_back({regression.file, property, verdict.passed, verdict.report});
     }
   }
 
   for (Property property : selected) {
-    if (const std::string why = not_applicable(property, impl); !why.empty()) {
+    if (const std::string why = not_applicable(property, impl, options.scope); !why.empty()) {
       PropertyResult skipped;
       skipped.property = property;
       skipped.status = PropertyResult::Status::skipped;
@@ -165,7 +181,7 @@ Report prove(const Implementation& impl, const ProveOptions& options) {
       report.properties.push_back(skipped);
       continue;
     }
-    report.properties.push_back(run_property(impl, property, report.policy, options, report.coverage));
+    report.properties.push_back(run_property(impl, property, options, generated, report.coverage));
     const PropertyResult& result = report.properties.back();
     if (options.progress)
       options.progress(fmt::format("{}: {} {} ({} cases, {:.2f} s)", impl.name, to_string(property),

@@ -13,6 +13,7 @@
 #include "relpos/harness/gen_case.hpp"
 #include "relpos/harness/properties.hpp"
 #include "relpos/harness/regression.hpp"
+#include "relpos/harness/scope.hpp"
 #include "relpos/policy.hpp"
 
 namespace relpos::harness {
@@ -33,7 +34,8 @@ struct ProveOptions {
   int max_size = 100;    ///< RapidCheck size reached by the last case (tokens and chains grow with it)
   bool shrink = true;
   std::vector<Property> properties;  ///< empty: every property that applies
-  std::optional<Policy> policy;      ///< empty: bitwise for exact-order implementations, bound:6 otherwise
+  std::optional<Policy> policy;      ///< empty: bitwise for exact-order implementations, else bound:6 (fp32) / rbound:6 (bf16 regimes)
+  Scope scope;                       ///< what the implementation covers; nothing outside it is generated
   Shard shard;
   bool stop_at_first_failure = false;
   CaseLimits limits;

@@ -62,8 +62,8 @@ std::string Report::failures() const {
 
 std::string Report::text(bool with_coverage_table) const {
   if (!ran()) return fmt::format("{}: not run: {}\n", implementation, unavailable);
-  std::string out = fmt::format("{}: policy {}, seed {:#x}{}, {} cases per property, max size {}\n", implementation,
-                                policy.str(), options.seed,
+  std::string out = fmt::format("{}: policy {}, scope {}, seed {:#x}{}, {} cases per property, max size {}\n",
+                                implementation, policy, options.scope.describe(), options.seed,
                                 options.shard.total > 1 ? fmt::format(" (shard {} of {})", options.shard.index,
                                                                       options.shard.total)
                                                         : std::string(),
@@ -140,7 +140,8 @@ nlohmann::json to_json(const Report& report) {
   json result = {{"implementation", report.implementation},
                  {"ran", report.ran()},
                  {"passed", report.passed()},
-                 {"policy", report.policy.str()},
+                 {"policy", report.policy},
+                 {"scope", report.options.scope.describe()},
                  {"seed", report.options.seed},
                  {"shard", {{"index", report.options.shard.index}, {"total", report.options.shard.total}}},
                  {"cases_per_property", report.options.cases},

@@ -44,8 +44,8 @@ struct ReplayResult {
 struct Report {
   std::string implementation;
   std::string unavailable;  ///< non-empty: nothing ran, and why
-  Policy policy;
-  ProveOptions options;     ///< as run (seed, cases, shard)
+  std::string policy;       ///< the policies in force (describe_policy)
+  ProveOptions options;     ///< as run (seed, cases, shard, scope)
   std::vector<ReplayResult> replays;
   std::vector<PropertyResult> properties;
   Coverage coverage;

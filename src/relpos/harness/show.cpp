@@ -20,24 +20,25 @@ std::string relabelling_text(const Relabelling& relabelling) {
 
 std::string describe_layout(const Layout& layout) {
   std::string text;
-  for (IdField field : kIdFields) {
-    const IdArray& ids = layout.ids(field);
+  const auto line = [&](std::string_view name, const IdArray& ids) {
     std::string values;
     for (std::int64_t b = 0; b < layout.batch(); ++b) {
-      std::vector<std::int64_t> row(&ids(b, 0), &ids(b, 0) + layout.tokens());
-      if (layout.tokens() == 0) row.clear();
+      std::vector<std::int64_t> row(ids.begin() + b * layout.tokens(), ids.begin() + (b + 1) * layout.tokens());
       values += fmt::format("{}[{}]", b ? ", " : "", fmt::join(row, ", "));
     }
     if (layout.batched) values = "[" + values + "]";
-    text += fmt::format("  {:<14}{}\n", to_string(field), values);
-  }
+    text += fmt::format("  {:<14}{}\n", name, values);
+  };
+  for (IdField field : kIdFields) line(to_string(field), layout.ids(field));
+  if (layout.any_cyclic()) line("cyclic_period", layout.cyclic_period);
   return text;
 }
 
 std::string describe(const Case& c, std::size_t max_weights) {
   const Config& config = c.config;
-  std::string text = fmt::format("config r_max={} s_max={} c_z={} variant={} (F = {})\n", config.r_max, config.s_max,
-                                 config.c_z, to_string(config.variant), config.feature_width());
+  std::string text = fmt::format("config r_max={} s_max={} c_z={} variant={} cyclic={} precision={} (F = {})\n",
+                                 config.r_max, config.s_max, config.c_z, to_string(config.variant),
+                                 to_string(config.cyclic), to_string(config.precision), config.feature_width());
   if (c.layout.batched)
     text += fmt::format("{} tokens: batch of {} x N = {}\n", c.total_tokens(), c.layout.batch(), c.layout.tokens());
   else
@@ -59,10 +60,10 @@ std::string describe(const Case& c, std::size_t max_weights) {
   }
   const Transform& t = c.transform;
   text += fmt::format("transform: permutation [{}]; shifts residue {:+} token {:+} sym {:+}; asym {}; entity {}; "
-                      "chunk_rows {}; threads {}; accumulator seed {:#x}\n",
+                      "chunk_rows {}; threads {}; accumulator seed {:#x}; period multiple {:+}\n",
                       fmt::join(t.permutation, ", "), t.residue_shift, t.token_shift, t.sym_shift,
                       relabelling_text(t.asym_relabelling), relabelling_text(t.entity_relabelling), t.chunk_rows,
-                      t.threads, t.accumulator_seed);
+                      t.threads, t.accumulator_seed, t.period_multiple);
   return text;
 }
 

@@ -19,6 +19,8 @@ namespace {
 
 using io::shape_text;
 
+constexpr const char* kPeriodDataset = "/inputs/cyclic_period";
+
 std::int32_t small_integer(const io::Hdf5Reader& file, const std::string& name) {
   const std::int64_t value = file.integer_attribute(name);
   if (value < std::numeric_limits<std::int32_t>::min() || value > std::numeric_limits<std::int32_t>::max())
@@ -31,9 +33,9 @@ FixtureMetadata read_metadata(const io::Hdf5Reader& file) {
   if (format != kFixtureFormat)
     file.fail("attribute 'format'", fmt::format("'{}' is not '{}'", format, kFixtureFormat));
   const std::int64_t version = file.integer_attribute("format_version");
-  if (version != kFixtureVersion)
-    file.fail("attribute 'format_version'", fmt::format("version {} is not supported (this reader reads {})", version,
-                                                        kFixtureVersion));
+  if (version != kFixtureVersion && version != kFixtureVersion2)
+    file.fail("attribute 'format_version'", fmt::format("version {} is not supported (this reader reads {} and {})",
+                                                        version, kFixtureVersion, kFixtureVersion2));
   FixtureMetadata meta;
   const auto field = [&](const char* name, auto&& parse) {
     try {
@@ -53,12 +55,25 @@ FixtureMetadata read_metadata(const io::Hdf5Reader& file) {
   } catch (const InputError& e) {
     file.fail("attributes r_max/s_max/c_z", e.what());
   }
-  meta.precision = field("precision", [](const std::string& s) { return parse_precision(s); });
+  meta.config.precision = field("precision", [](const std::string& s) { return parse_precision(s); });
   meta.policy = field("policy", [](const std::string& s) { return Policy::parse(s); });
   meta.source = file.string_attribute("source");
   meta.source_sha256 = file.string_attribute("source_sha256");
   meta.weight_key = file.string_attribute("weight_key");
   meta.generator = file.string_attribute("generator");
+  if (file.has_attribute("cyclic"))
+    meta.config.cyclic = field("cyclic", [](const std::string& s) { return parse_cyclic(s); });
+  if (file.has_attribute("model")) meta.model = file.string_attribute("model");
+  if (version == kFixtureVersion) {
+    const auto needs_v2 = [&](const char* what) {
+      file.fail("attribute 'format_version'", fmt::format("is 1 but the file uses {}, which needs format_version 2",
+                                                          what));
+    };
+    if (file.has_attribute("cyclic")) needs_v2("the attribute 'cyclic'");
+    if (file.has_attribute("model")) needs_v2("the attribute 'model'");
+    if (meta.config.precision == Precision::bf16_autocast) needs_v2("precision 'bf16-autocast'");
+    if (file.has_dataset(kPeriodDataset)) needs_v2(kPeriodDataset);
+  }
   return meta;
 }
 
@@ -85,15 +100,32 @@ std::vector<std::size_t> input_shape(const io::Hdf5Reader& file) {
   return first_shape;
 }
 
-Layout read_layout(const io::Hdf5Reader& file, const std::vector<std::size_t>& shape) {
+Layout read_layout(const io::Hdf5Reader& file, const std::vector<std::size_t>& shape, Cyclic cyclic) {
   Layout layout;
   layout.batched = shape.size() == 2;
   const std::size_t batch = layout.batched ? shape[0] : 1;
-  for (IdField field : kIdFields) {
-    io::IntegerData data = file.read_integers(fmt::format("/inputs/{}", to_string(field)));
-    IdArray& target = layout.ids(field);
+  const auto read_into = [&](const std::string& name, IdArray& target) {
+    io::IntegerData data = file.read_integers(name);
     target.resize({batch, shape.back()});
     std::copy(data.values.begin(), data.values.end(), target.begin());
+  };
+  for (IdField field : kIdFields) read_into(fmt::format("/inputs/{}", to_string(field)), layout.ids(field));
+  const bool has_periods = file.has_dataset(kPeriodDataset);
+  if (cyclic == Cyclic::boltz && !has_periods)
+    file.fail(kPeriodDataset, "missing: cyclic is 'boltz', which needs every token's period (0 = not cyclic)");
+  if (cyclic == Cyclic::none && has_periods)
+    file.fail(kPeriodDataset, "present but cyclic is 'none' (set the attribute cyclic = 'boltz' or drop the dataset)");
+  if (has_periods) {
+    const std::vector<std::size_t> period_shape = file.dataset_shape(kPeriodDataset);
+    if (period_shape != shape)
+      file.fail(kPeriodDataset, fmt::format("shape {} differs from /inputs/asym_id {}", shape_text(period_shape),
+                                            shape_text(shape)));
+    read_into(kPeriodDataset, layout.cyclic_period);
+    try {
+      validate(layout);
+    } catch (const InputError& e) {
+      file.fail(kPeriodDataset, e.what());
+    }
   }
   return layout;
 }
@@ -135,8 +167,8 @@ void check_bf16(const io::Hdf5Reader& file, const std::string& name, const std::
     return !std::isnan(v) && float_bits(v) != float_bits(round_to_bf16(v));
   });
   if (bad != values.end())
-    file.fail(name, fmt::format("precision is bf16 but element {} = {:.9g} is not a bf16 value", bad - values.begin(),
-                                *bad));
+    file.fail(name, fmt::format("precision is a bf16 regime but element {} = {:.9g} is not a bf16 value",
+                                bad - values.begin(), *bad));
 }
 
 constexpr const char* kExpectedGroup = "/expected";
@@ -206,13 +238,14 @@ void check_expected_shapes(const io::Hdf5Reader& file, OutputEncoding encoding, 
 
 // Reads what check_expected_shapes() accepted.
 xt::xtensor<float, 4> read_expected(const io::Hdf5Reader& file, OutputEncoding encoding, const Layout& layout,
-                                    const Config& config, Precision precision) {
+                                    const Config& config) {
+  const bool bf16 = rounds_result(config.precision);
   if (encoding == OutputEncoding::class_map) {
     const std::string classes_name = "/expected/classes", rows_name = "/expected/rows";
     xt::xtensor<float, 4> expected = allocate_expected(file, classes_name, layout, config);
     io::IntegerData classes = file.read_integers(classes_name);
     io::FloatData rows = file.read_float32(rows_name);
-    if (precision == Precision::bf16) check_bf16(file, rows_name, rows.values);
+    if (bf16) check_bf16(file, rows_name, rows.values);
     const std::int64_t bad = io::decode_class_map(classes.values, rows.values, static_cast<std::size_t>(config.c_z),
                                                   {expected.data(), expected.size()});
     if (bad >= 0)
@@ -223,7 +256,7 @@ xt::xtensor<float, 4> read_expected(const io::Hdf5Reader& file, OutputEncoding e
   const std::string name = "/expected/output";
   xt::xtensor<float, 4> expected = allocate_expected(file, name, layout, config);
   io::FloatData data = file.read_float32(name);
-  if (precision == Precision::bf16) check_bf16(file, name, data.values);
+  if (bf16) check_bf16(file, name, data.values);
   std::copy(data.values.begin(), data.values.end(), expected.begin());
   return expected;
 }
@@ -240,21 +273,26 @@ Fixture read_fixture(const std::filesystem::path& path, const ReadOptions& optio
   const OutputEncoding encoding = stored_encoding(file);
   const bool with_expected = options.require_expected || has_expected(file, encoding);
   if (with_expected) check_expected_shapes(file, encoding, inputs, fixture.meta.config);
-  fixture.layout = read_layout(file, inputs);
+  fixture.layout = read_layout(file, inputs, fixture.meta.config.cyclic);
   fixture.weights = read_weights(file, fixture.meta.config);
   if (with_expected) {
     fixture.encoding = encoding;
-    fixture.expected = read_expected(file, encoding, fixture.layout, fixture.meta.config, fixture.meta.precision);
+    fixture.expected = read_expected(file, encoding, fixture.layout, fixture.meta.config);
   }
   return fixture;
 }
 
-xt::xtensor<float, 4> read_expected_output(const std::filesystem::path& path, const Fixture& reference,
-                                           Precision precision) {
+xt::xtensor<float, 4> read_expected_output(const std::filesystem::path& path, const Fixture& reference) {
   const io::Hdf5Reader file(path);
   const OutputEncoding encoding = stored_encoding(file);
   check_expected_shapes(file, encoding, input_shape_of(reference.layout), reference.meta.config);
-  return read_expected(file, encoding, reference.layout, reference.meta.config, precision);
+  return read_expected(file, encoding, reference.layout, reference.meta.config);
+}
+
+std::int64_t Fixture::format_version() const {
+  const bool v2 = meta.config.cyclic != Cyclic::none || meta.config.precision == Precision::bf16_autocast ||
+                  !meta.model.empty();
+  return v2 ? kFixtureVersion2 : kFixtureVersion;
 }
 
 void write_fixture(const std::filesystem::path& path, const Fixture& fixture, const WriteOptions& options) {
@@ -266,24 +304,26 @@ void write_fixture(const std::filesystem::path& path, const Fixture& fixture, co
   io::write_atomically(path, overwrite, [&](const std::filesystem::path& temporary) {
     io::Hdf5Writer file(temporary);
     file.string_attribute("format", kFixtureFormat);
-    file.integer_attribute("format_version", kFixtureVersion);
+    file.integer_attribute("format_version", fixture.format_version());
     file.string_attribute("variant", std::string(to_string(meta.config.variant)));
     file.integer_attribute("r_max", meta.config.r_max);
     file.integer_attribute("s_max", meta.config.s_max);
     file.integer_attribute("c_z", meta.config.c_z);
-    file.string_attribute("precision", std::string(to_string(meta.precision)));
+    file.string_attribute("precision", std::string(to_string(meta.config.precision)));
     file.string_attribute("policy", meta.policy.str());
     file.string_attribute("source", meta.source);
     file.string_attribute("source_sha256", meta.source_sha256);
     file.string_attribute("weight_key", meta.weight_key);
     file.string_attribute("generator", meta.generator.empty() ? generator_string() : meta.generator);
+    if (fixture.format_version() == kFixtureVersion2) {
+      file.string_attribute("cyclic", std::string(to_string(meta.config.cyclic)));
+      if (!meta.model.empty()) file.string_attribute("model", meta.model);
+    }
 
     file.create_group("/inputs");
     std::vector<std::size_t> id_shape{static_cast<std::size_t>(layout.tokens())};
     if (layout.batched) id_shape.insert(id_shape.begin(), static_cast<std::size_t>(layout.batch()));
-    for (IdField field : kIdFields) {
-      const std::string name = fmt::format("/inputs/{}", to_string(field));
-      const IdArray& ids = layout.ids(field);
+    const auto write_ids = [&](const std::string& name, const IdArray& ids) {
       if (options.int32_ids) {
         std::vector<std::int32_t> narrow(ids.size());
         for (std::size_t k = 0; k < ids.size(); ++k) {
@@ -296,7 +336,10 @@ void write_fixture(const std::filesystem::path& path, const Fixture& fixture, co
       } else {
         file.write_int64(name, id_shape, ids.data());
       }
-    }
+    };
+    for (IdField field : kIdFields) write_ids(fmt::format("/inputs/{}", to_string(field)), layout.ids(field));
+    // Format 2: every token's period (0 where none was given) exactly when cyclic = boltz.
+    if (meta.config.cyclic == Cyclic::boltz) write_ids(kPeriodDataset, layout.cyclic_period);
     file.create_group("/weights");
     file.write_float32("/weights/linear_no_bias", {fixture.weights.shape(0), fixture.weights.shape(1)},
                        fixture.weights.data());

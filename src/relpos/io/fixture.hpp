@@ -1,6 +1,6 @@
 #pragma once
-// HDF5 fixture format v1 (README "Fixture format"): a contract that h5py,
-// the PyTorch exporter and this library all write.
+// HDF5 fixture format v1 and v2 (README "Fixture format"; v2: SPEC.md part 2):
+// a contract that h5py, the PyTorch exporter and this library all write.
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -16,12 +16,17 @@
 namespace relpos {
 
 inline constexpr const char* kFixtureFormat = "relpos-fixture";
+/// A file that uses none of format 2's additions is written as version 1, byte for byte as before.
 inline constexpr std::int64_t kFixtureVersion = 1;
+/// Adds (SPEC.md part 2): root attributes `cyclic` and `model`, /inputs/cyclic_period,
+/// precision "bf16-autocast".
+inline constexpr std::int64_t kFixtureVersion2 = 2;
 
 struct FixtureMetadata {
+  /// Includes the precision regime of /expected (bf16 values are stored as float32) and the cyclic form.
   Config config;
-  Precision precision = Precision::fp32;
   Policy policy;
+  std::string model;          ///< the preset the case belongs to (informational, format 2); may be empty
   std::string source;         ///< where the weights came from
   std::string source_sha256;  ///< may be empty
   std::string weight_key;     ///< may be empty
@@ -47,6 +52,8 @@ struct Fixture {
   OutputEncoding encoding = OutputEncoding::full;
 
   Problem problem() const { return Problem{meta.config, layout, weights}; }
+  /// The format version this content needs: 2 with any of format 2's additions, else 1.
+  std::int64_t format_version() const;
 };
 
 struct ReadOptions {
@@ -57,9 +64,9 @@ struct ReadOptions {
 Fixture read_fixture(const std::filesystem::path& path, const ReadOptions& options = {});
 
 /// Only /expected/output of `path`, checked against the shape `reference`
-/// needs (for --candidate files computed by other programs).
-xt::xtensor<float, 4> read_expected_output(const std::filesystem::path& path, const Fixture& reference,
-                                           Precision precision);
+/// needs and, in a bf16 regime, holding bf16 values (for --candidate files
+/// computed by other programs).
+xt::xtensor<float, 4> read_expected_output(const std::filesystem::path& path, const Fixture& reference);
 
 struct WriteOptions {
   bool overwrite = false;  ///< refuse to replace an existing file unless set

@@ -110,6 +110,53 @@ Layout large_complex(std::int64_t tokens) {
   return builder.build();
 }
 
+// Boltz-2 style: cyclic peptides (even period 8, odd period 7, a cyclic
+// homodimer of period 6) beside a linear chain whose numbering jumps by 5996
+// and 14996 (folded by the 10000 fallback) and a ligand with an ion.
+Layout cyclic_peptides() {
+  ComplexBuilder builder;
+  builder.residue_range({0, 0, 0, 8}, 1, 8).residue_range({1, 1, 0, 7}, 101, 7);
+  for (std::int64_t copy = 0; copy < 2; ++copy) builder.residue_range({2 + copy, 2, copy, 6}, 1, 6);
+  const ChainIds linear{4, 3, 0};
+  builder.residue_range(linear, 1, 5).residue_range(linear, 6001, 5).residue_range(linear, 21001, 3);
+  return builder.ligand({5, 4, 0}, 3).ion({6, 5, 0}).build();
+}
+
+// Ties of the wrap: a period-8 chain with unresolved residues, numbered so
+// that offsets P/2, 3P/2 and 5P/2 occur; a period-6 chain (ties at 3); and a
+// chain whose tokens carry two periods (6 and none), where only the column's counts.
+Layout cyclic_ties() {
+  ComplexBuilder builder;
+  builder.residues({0, 0, 0, 8}, {1, 2, 3, 5, 9, 13, 17, 21});
+  builder.residue_range({1, 1, 0, 6}, 1, 6);
+  builder.residues({2, 2, 0, 6}, {1, 3, 5}).residues({2, 2, 0, 0}, {2, 4, 10, 14});
+  return builder.build();
+}
+
+// Numbering beyond float32's integers: a period-5 cyclic chain numbered from
+// 2^25 with a gap of 2^24 + 1 (fl32(o) is rounded before the wrap), a linear
+// chain beside it near 2^31.
+Layout cyclic_huge_numbering() {
+  constexpr std::int64_t kBase = std::int64_t{1} << 25;
+  constexpr std::int64_t kGap = (std::int64_t{1} << 24) + 1;
+  ComplexBuilder builder;
+  builder.residues({0, 0, 0, 5}, {kBase, kBase + 1, kBase + 2, kBase + kGap + 2, kBase + kGap + 3});
+  builder.residue_range({1, 1, 0, 5}, kBase + 7, 5);
+  builder.residues({2, 2, 0}, {2147483000, 2147483001, 2147490000, 2147490001});
+  return builder.build();
+}
+
+// [2, 24]: a cyclic complex batched with a linear one whose numbering jumps
+// by 6000: Boltz decides the wrap over the whole batch, so the linear element
+// folds too.
+Layout cyclic_batch() {
+  const std::vector<Layout> elements = {
+      ComplexBuilder().residue_range({0, 0, 0, 8}, 1, 8).residue_range({1, 1, 0}, 1, 16).build(),
+      ComplexBuilder().with_periods().residue_range({0, 0, 0}, 1, 12).residue_range({0, 0, 0}, 6013, 12).build(),
+  };
+  return Layout::stack(elements);
+}
+
 struct Entry {
   const char* name;
   const char* description;
@@ -134,6 +181,18 @@ constexpr Entry kEntries[] = {
      "54-token crop of a 172-token homodimer + ligand + chain: token_index non-contiguous, starting at 30",
      cropped_complex},
     {"batch3", "[3, 24]: a monomer, a homodimer, a protein with a 7-atom ligand and an ion", batch3},
+    {"cyclic_peptides",
+     "Boltz-2 style: cyclic peptides of period 8 and 7, a cyclic homodimer of period 6, a linear chain numbered "
+     "1..5, 6001..6005, 21001..21003, a ligand and an ion (cyclic_period given)",
+     cyclic_peptides},
+    {"cyclic_ties",
+     "period-8 chain numbered 1,2,3,5,9,13,17,21 (offsets P/2, 3P/2, 5P/2), period-6 chain, one chain with periods 6 "
+     "and 0",
+     cyclic_ties},
+    {"cyclic_huge_numbering",
+     "period-5 cyclic chains numbered from 2^25 with a 2^24 + 1 gap, a linear chain near 2^31", cyclic_huge_numbering},
+    {"cyclic_batch", "[2, 24]: a cyclic complex and a linear one whose numbering jumps by 6000 (whole-batch wrap)",
+     cyclic_batch},
 };
 
 constexpr std::string_view kLargePrefix = "large_complex_";

@@ -11,11 +11,13 @@
 
 namespace relpos {
 
-/// Ids of one chain instance.
+/// Ids of one chain instance, and its cyclic period (Boltz: the chain's
+/// residue count for a cyclic peptide; 0 = not cyclic).
 struct ChainIds {
   std::int64_t asym_id = 0;
   std::int64_t entity_id = 0;
   std::int64_t sym_id = 0;
+  std::int64_t cyclic_period = 0;
 };
 
 class ComplexBuilder {
@@ -23,6 +25,12 @@ class ComplexBuilder {
   /// token_index starts here (featurisers start at 0; a crop keeps the original values).
   explicit ComplexBuilder(std::int64_t first_token_index = 0) : next_token_(first_token_index) {}
 
+  /// Every layout built carries per-token periods, even when all are 0 (what
+  /// a featuriser with cyclic_period support writes for a linear complex).
+  ComplexBuilder& with_periods() {
+    periods_ = true;
+    return *this;
+  }
   /// One token per residue number, in the order given (gaps and offsets allowed).
   ComplexBuilder& residues(const ChainIds& chain, std::span<const std::int64_t> residue_numbers);
   ComplexBuilder& residues(const ChainIds& chain, std::initializer_list<std::int64_t> residue_numbers) {
@@ -45,12 +53,13 @@ class ComplexBuilder {
 
  private:
   void token(const ChainIds& chain, std::int64_t residue);
-  std::vector<std::int64_t> asym_, residue_, entity_, sym_, token_;
+  std::vector<std::int64_t> asym_, residue_, entity_, sym_, token_, period_;
   std::int64_t next_token_ = 0;
+  bool periods_ = false;
 };
 
 /// The tokens at `positions` (0-based, increasing) of an unbatched layout,
-/// every id kept: after a crop token_index is non-contiguous and starts wherever
+/// every id and period kept: after a crop token_index is non-contiguous and starts wherever
 /// the first kept token was.
 Layout crop(const Layout& layout, std::span<const std::int64_t> positions);
 
