@@ -1,8 +1,11 @@
 // The comparator's counts, maxima, policies and reports.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <limits>
+
+#include <fmt/format.h>
 
 #include "relpos/backend.hpp"
 #include "relpos/compare.hpp"
@@ -33,7 +36,7 @@ class CompareTest : public ::testing::Test {
 };
 
 TEST_F(CompareTest, IdenticalTensorsPassEveryPolicy) {
-  for (const char* policy : {"bitwise", "bound:0", "ulp:0", "allclose"}) {
+  for (const char* policy : {"bitwise", "bound:0", "ulp:0", "allclose", "rbound:6"}) {
     const Comparison c = run(reference, Policy::parse(policy));
     EXPECT_TRUE(c.passed()) << policy;
     EXPECT_EQ(c.mismatches, 0);
@@ -65,7 +68,9 @@ TEST_F(CompareTest, NanNeverEqualsUnlessAsked) {
   EXPECT_FALSE(check("bitwise").passed());
   EXPECT_FALSE(check("bound:6").passed());
   EXPECT_FALSE(check("allclose").passed());
+  EXPECT_FALSE(check("rbound:6").passed());
   EXPECT_TRUE(check("bitwise+nan").passed());
+  EXPECT_TRUE(check("rbound:6+nan").passed()) << check("rbound:6+nan").report();
   got.data()[flat(0, 0, 0)] = 1.0f;  // NaN against a number fails even with +nan
   EXPECT_FALSE(check("bitwise+nan").passed());
   EXPECT_TRUE(std::isinf(check("bitwise+nan").max_ulp));
@@ -116,6 +121,116 @@ TEST_F(CompareTest, BoundScalesWithTheSumOfTheContributingTerms) {
   EXPECT_FALSE(beyond.passed());
   ASSERT_TRUE(beyond.worst_mismatch.has_value());
   EXPECT_DOUBLE_EQ(beyond.worst_mismatch->allowed, allowance);
+}
+
+TEST_F(CompareTest, InfinityAgainstAFiniteValueFailsEveryPolicy) {
+  xt::xtensor<float, 4> expected = reference;
+  expected.data()[flat(1, 2, 3)] = std::numeric_limits<float>::infinity();
+  for (const char* text : {"allclose", "allclose:1,1", "bound:6", "rbound:6", "ulp:1000"}) {
+    const Comparison c =
+        compare(problem, {expected.data(), expected.size()}, {reference.data(), reference.size()}, Precision::fp32,
+                Policy::parse(text));
+    EXPECT_EQ(c.mismatches, 1) << text;
+  }
+  // Equal infinities are equal values.
+  EXPECT_TRUE(compare(problem, {expected.data(), expected.size()}, {expected.data(), expected.size()}, Precision::fp32,
+                      Policy::allclose())
+                  .passed());
+}
+
+// The rounded bound's interval R(S - b) .. R(S + b) for one element, by hand:
+// S the exact sum of the four terms (in the regime), b = K 2^-24 sum |t|.
+class RoundedBoundTest : public CompareTest {
+ protected:
+  const std::int64_t i = 0, j = 1, c = 2;  // same chain, same entity: four terms
+  std::array<double, 4> terms(Precision precision) const {
+    const BinParams params = problem.bins();
+    const HotColumns hot = hot_columns(params, pair_bins(params, layout.token(0, i), layout.token(0, j)));
+    std::array<double, 4> t{};
+    int k = 0;
+    for (std::int32_t column : {hot.residue, hot.token, hot.entity, hot.chain}) {
+      const float w = weights(c, column);
+      t[k++] = precision == Precision::bf16_autocast ? round_to_bf16(w) : w;
+    }
+    return t;
+  }
+  Comparison with_value(float value, Precision precision) {
+    Config regime = config;
+    regime.precision = precision;
+    const Problem p{regime, layout, weights};
+    // Every other element as the reference computes it in the regime.
+    xt::xtensor<float, 4> got = compute_in_precision(
+        [](const Problem& q, const PairOutput& out) { make_backend("onehot")->run(q, out); }, p);
+    got.data()[flat(i, j, c)] = value;
+    xt::xtensor<float, 4> expected = got;
+    expected.data()[flat(i, j, c)] = value;  // both sides are held to the interval
+    return compare(p, {expected.data(), expected.size()}, {got.data(), got.size()}, precision, Policy::rounded_bound(6));
+  }
+};
+
+TEST_F(RoundedBoundTest, Fp32AcceptsEveryValueWithinBOfTheExactSumAndNothingElse) {
+  const auto t = terms(Precision::fp32);
+  const double exact = t[0] + t[1] + t[2] + t[3];
+  const double b = 6 * 0x1p-24 * (std::abs(t[0]) + std::abs(t[1]) + std::abs(t[2]) + std::abs(t[3]));
+  float inside = static_cast<float>(exact);
+  while (std::abs(double{next_up(inside)} - exact) <= b) inside = next_up(inside);
+  EXPECT_EQ(with_value(inside, Precision::fp32).mismatches, 0);
+  const Comparison beyond = with_value(next_up(inside), Precision::fp32);
+  ASSERT_EQ(beyond.mismatches, 1);
+  EXPECT_NE(beyond.report().find("allowed ["), std::string::npos) << beyond.report();
+}
+
+TEST_F(RoundedBoundTest, Bf16RegimesAcceptOnlyTheRoundingsOfTheInterval) {
+  for (Precision precision : {Precision::bf16, Precision::bf16_autocast}) {
+    const auto t = terms(precision);
+    const double exact = t[0] + t[1] + t[2] + t[3];
+    const float correctly_rounded = round_to_bf16(static_cast<float>(exact));
+    EXPECT_EQ(with_value(correctly_rounded, precision).mismatches, 0) << to_string(precision);
+    // One bf16 step away is outside: b is far smaller than a bf16 ulp here.
+    const float next = bf16_to_float(static_cast<bf16_bits>(bf16_round(correctly_rounded) + 1));
+    EXPECT_EQ(with_value(next, precision).mismatches, 1) << to_string(precision);
+    // A value that is not a bf16 value cannot be a rounding of anything.
+    EXPECT_EQ(with_value(next_up(correctly_rounded), precision).mismatches, 1) << to_string(precision);
+  }
+}
+
+TEST_F(RoundedBoundTest, AnExpectedValueOutsideTheIntervalFailsToo) {
+  Config regime = config;
+  regime.precision = Precision::bf16;
+  const Problem p{regime, layout, weights};
+  xt::xtensor<float, 4> expected = compute_in_precision([](const Problem& q, const PairOutput& out) {
+    make_backend("onehot")->run(q, out);
+  }, p);
+  const xt::xtensor<float, 4> got = expected;
+  expected.data()[flat(i, j, c)] = 0.0f;  // a tampered fixture
+  const Comparison tampered =
+      compare(p, {expected.data(), expected.size()}, {got.data(), got.size()}, Precision::bf16, Policy::rounded_bound(6));
+  EXPECT_EQ(tampered.mismatches, 1) << tampered.report();
+}
+
+TEST_F(RoundedBoundTest, IdenticalInfinitiesPassAndTheReportShowsACollapsedInterval) {
+  const float inf = std::numeric_limits<float>::infinity();
+  EXPECT_EQ(with_value(inf, Precision::fp32).mismatches, 0);  // as under every other policy
+  // In bf16 the interval rounds to one value: the report still names it as an interval.
+  const auto t = terms(Precision::bf16);
+  const float rounded = round_to_bf16(static_cast<float>(t[0] + t[1] + t[2] + t[3]));
+  const float next = bf16_to_float(static_cast<bf16_bits>(bf16_round(rounded) + 1));
+  const Comparison off = with_value(next, Precision::bf16);
+  ASSERT_EQ(off.mismatches, 1);
+  EXPECT_NE(off.report().find(fmt::format("allowed [{:.9g}, {:.9g}]", rounded, rounded)), std::string::npos)
+      << off.report();
+}
+
+TEST(RoundToBf16Exactly, RoundsOnceToNearestEvenWithoutPassingThroughFloat) {
+  EXPECT_EQ(round_to_bf16_exactly(1.0), 1.0);
+  EXPECT_EQ(round_to_bf16_exactly(1.0 + 0x1p-8), 1.0);                 // tie: to even
+  EXPECT_EQ(round_to_bf16_exactly(1.0 + 0x1p-8 + 0x1p-40), 1.0 + 0x1p-7);  // just above the tie: up
+  EXPECT_EQ(round_to_bf16_exactly(1.0 + 3 * 0x1p-8), 1.0 + 0x1p-6);    // tie: to even (up)
+  EXPECT_EQ(round_to_bf16_exactly(-(1.0 + 0x1p-8 + 0x1p-40)), -(1.0 + 0x1p-7));
+  EXPECT_EQ(round_to_bf16_exactly(0x1p-140), 0.0);                     // below half the subnormal quantum 2^-133
+  EXPECT_EQ(round_to_bf16_exactly(0x1p-133), 0x1p-133);
+  EXPECT_TRUE(std::isinf(round_to_bf16_exactly(0x1p128)));
+  EXPECT_EQ(round_to_bf16_exactly(0.0), 0.0);
 }
 
 TEST_F(CompareTest, AllcloseUsesTorchDefaults) {

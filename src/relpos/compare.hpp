@@ -33,6 +33,7 @@ struct ElementReport {
   double allowed = 0;  ///< the policy's allowance for this element (bound / rbound / allclose)
   double low = 0;      ///< rbound: the interval [low, high] got had to lie in
   double high = 0;
+  bool has_interval = false;  ///< rbound: report [low, high] even when it collapses to one value
 };
 
 struct Comparison {

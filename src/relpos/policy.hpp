@@ -18,7 +18,8 @@ struct Policy {
     allclose,  ///< |got - ref| <= atol + rtol * |ref| (torch.testing defaults per dtype)
     /// R(S - b) <= got <= R(S + b), S the exact sum of the regime's terms,
     /// b = k * 2^-24 * sum |terms|, R the regime's final rounding (SPEC.md part 2):
-    /// any summation order of the fp32 intermediate, nothing in the wrong precision.
+    /// any summation order of the fp32 intermediate, nothing in the wrong
+    /// precision. The expected value is held to the same interval.
     rounded_bound,
   };
   Kind kind = Kind::bitwise;
