@@ -12,7 +12,7 @@ void register_backends(CLI::App& root, Commands& commands) {
                           const auto backend = make_backend(name);
                           const Availability availability = backend->availability();
                           table.add({std::string(name), availability.available ? "yes" : "no",
-                                     backend->exact_order() ? "reference order (bitwise)" : "reordered (bound:6)",
+                                     backend->exact_order() ? "reference order (bitwise)" : "reordered (bound:6 fp32, rbound:6 bf16 regimes)",
                                      availability.detail});
                         }
                         std::fputs(table.str().c_str(), stdout);

@@ -82,7 +82,7 @@ void register_fixtures(CLI::App& root, Commands& commands) {
                                                "boltz1, boltz2)");
   make_app->add_option("--precision", make->precision, "fp32 (default), bf16 or bf16-autocast");
   make_app->add_option("--cyclic", make->cyclic, "none (default) or boltz (the layout's cyclic_period are used)");
-  make_app->add_option("--policy", make->policy, "bitwise (default), bound:K, ulp:K, allclose[:R,A]");
+  make_app->add_option("--policy", make->policy, "the policy stored in the fixture: bitwise (default; reordered backends are then held to bound:6 in fp32, rbound:6 in the bf16 regimes), bound:K, rbound:K, ulp:K, allclose[:R,A]");
   make_app->add_flag("--compact", make->compact, "store /expected as class map + distinct rows (lossless, for large N)");
   make_app->add_option("--r-max", make->r_max, "r_max when F alone does not decide it")->check(CLI::NonNegativeNumber);
   make_app->add_option("--s-max", make->s_max, "s_max when F alone does not decide it")->check(CLI::NonNegativeNumber);

@@ -58,6 +58,7 @@ void register_prove(CLI::App& root, Commands& commands) {
                           candidate.keep_files = args->keep_files;
                           candidate.exact_order = options.policy && options.policy->kind == Policy::Kind::bitwise;
                           candidate.int32_ids = args->int32_ids;
+                          candidate.model = options.scope.model;
                           impl = harness::candidate_implementation(candidate);
                         }
                         if (!args->json) {

@@ -46,9 +46,11 @@ int verify_candidate(const VerifyArgs& args, const std::optional<Policy>& overri
 void register_verify(CLI::App& root, Commands& commands) {
   auto args = std::make_shared<VerifyArgs>();
   CLI::App* app = root.add_subcommand("verify", "Recompute fixtures with each backend and compare with their output");
-  app->add_option("files", args->files, "v1 fixture files")->required();
+  app->add_option("files", args->files, "fixture files (format v1 or v2)")->required();
   CLI::Option* backend =
-      app->add_option("--backend", args->backends, "all (default) or backend names: onehot onehot-blas cpu cuda");
+      app->add_option("--backend", args->backends, "all (default) or backend names: onehot onehot-blas cpu cuda "
+                                                   "(repeatable or comma list)")
+          ->delimiter(',');
   app->add_option("--policy", args->policy, "override the fixture's policy: bitwise, bound:K, rbound:K, ulp:K, allclose[:R,A]");
   CLI::Option* candidate = app->add_option(
       "--candidate", args->candidate, "compare this file's /expected/output (from any program) instead of recomputing");
@@ -69,8 +71,16 @@ void register_verify(CLI::App& root, Commands& commands) {
                                                          availability.detail));
                         }
                         std::vector<std::filesystem::path> files(args->files.begin(), args->files.end());
-                        return verify_files(files, backends, args->options, override, scope_from(args->scope))
-                            .exit_code();
+                        const harness::Scope scope = scope_from(args->scope);
+                        const VerificationOutcome outcome =
+                            verify_files(files, backends, args->options, override, scope);
+                        // A gate that checked nothing must not read as a pass.
+                        if (outcome.fixtures == 0 && !outcome.outside_scope.empty()) {
+                          std::fprintf(stderr, "relpos: error: none of the %zu fixture(s) is within the scope (%s)\n",
+                                       outcome.outside_scope.size(), scope.describe().c_str());
+                          return kExitBadInput;
+                        }
+                        return outcome.exit_code();
                       }});
 }
 

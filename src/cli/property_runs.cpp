@@ -13,11 +13,17 @@ void add_scope_options(CLI::App& app, ScopeArgs& args) {
   app.add_option("--model", args.model,
                  "the model you implement: protenix, pxdesign, af3, openfold3, boltz1, boltz2 (fixes variant, cyclic, "
                  "r_max, s_max, c_z and the precisions it runs; any flag below overrides its axis)");
-  app.add_option("--variant", args.variants, "chain term(s): af3, paper (repeatable or comma list)")->delimiter(',');
-  app.add_option("--cyclic", args.cyclic, "cyclic form(s): none, boltz (repeatable or comma list)")->delimiter(',');
+  // One value per occurrence (or a comma list): `--precision bf16 file.h5` must leave the file positional.
+  app.add_option("--variant", args.variants, "chain term(s): af3, paper (repeatable or comma list)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  app.add_option("--cyclic", args.cyclic, "cyclic form(s): none, boltz (repeatable or comma list)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
   app.add_option("--precision", args.precisions,
                  "precision regime(s): fp32, bf16, bf16-autocast (repeatable or comma list)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->allow_extra_args(false);
   app.add_option("--r-max", args.r_max, "r_max the implementation supports (fixed)");
   app.add_option("--s-max", args.s_max, "s_max the implementation supports (fixed)");
   app.add_option("--c-z", args.c_z, "c_z the implementation supports (fixed)");
@@ -64,6 +70,7 @@ void add_suite_options(CLI::App& app, SuiteArgs& args, int default_cases, bool s
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--no-shrink", args.no_shrink, "report the first failing case as found");
   if (!selection) return;
+  app.add_flag("--fail-fast", args.fail_fast, "stop after the first property that fails (its counterexample shrunk)");
   app.add_option("--property", args.properties, "run only these properties (repeatable; default: all that apply)");
   app.add_option("--policy", args.policy,
                  "comparison policy (default: bitwise for exact-order implementations, otherwise bound:6 in fp32 and "
@@ -100,6 +107,7 @@ harness::ProveOptions suite_options(const SuiteArgs& args, int default_cases) {
   }
   if (args.max_size) options.max_size = *args.max_size;
   if (args.no_shrink) options.shrink = false;
+  if (args.fail_fast) options.stop_at_first_failure = true;
   options.scope = scope_from(args.scope);
   for (const std::string& name : args.properties) options.properties.push_back(harness::parse_property(name));
   if (!args.policy.empty()) options.policy = Policy::parse(args.policy);

@@ -33,6 +33,7 @@ struct SuiteArgs {
   std::vector<std::string> properties;
   std::string policy;
   bool no_shrink = false;
+  bool fail_fast = false;
   std::string regressions;  ///< directory, or "none"
   ScopeArgs scope;
 };

@@ -42,6 +42,35 @@ TEST(ProveCommand, BadArgumentsExitWithTwo) {
   }
 }
 
+TEST(ProveCommand, AModelPresetScopesTheRun) {
+  const auto run = relpos_cli("prove --backend cpu --model boltz2 --cases 5 --regressions none");
+  EXPECT_EQ(run.exit_code, 0) << run.all();
+  EXPECT_NE(run.all().find("scope model boltz2: variant af3, cyclic boltz, precision bf16-autocast, r_max 32, "
+                           "s_max 2, c_z 128"),
+            std::string::npos)
+      << run.all();
+  EXPECT_NE(run.all().find("(precision fp32 is outside the scope)"), std::string::npos) << run.all();
+  const auto overridden = relpos_cli("prove --backend cpu --model boltz2 --precision fp32,bf16 --variant paper "
+                                     "--cases 5 --regressions none --property fp32 --property bf16");
+  EXPECT_EQ(overridden.exit_code, 0) << overridden.all();
+  EXPECT_NE(overridden.all().find("variant paper, cyclic boltz, precision fp32|bf16"), std::string::npos)
+      << overridden.all();
+}
+
+TEST(ProveCommand, BadScopesExitWithTwoAndOneLine) {
+  for (const auto& [arguments, message] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"--model nope", "unknown model preset 'nope'"},
+           {"--precision fp16", "unknown precision 'fp16' (expected fp32, bf16, bf16-autocast)"},
+           {"--cyclic rf3", "unknown cyclic form 'rf3'"},
+           {"--variant boltz", "unknown variant 'boltz'"},
+           {"--c-z 0", "c_z = 0 is out of range"}}) {
+    const auto run = relpos_cli("prove --backend cpu --cases 2 " + arguments);
+    EXPECT_EQ(run.exit_code, 2) << arguments << "\n" << run.all();
+    EXPECT_NE(run.err.find(message), std::string::npos) << arguments << "\n" << run.all();
+  }
+}
+
 TEST(ProveCommand, TheTorchExampleCandidatePasses) {
   if (!torch_available()) GTEST_SKIP() << "/usr/bin/python3 lacks torch or h5py (python3-torch, python3-h5py)";
   const auto run = relpos_cli(
@@ -91,6 +120,36 @@ TEST(CheckCommand, SummarisesFixturesAndProperties) {
   EXPECT_NE(run.all().find("check: PASS (fixtures: pass, properties: pass)"), std::string::npos) << run.all();
   const auto few = relpos_cli("check --fixtures /nonexistent-relpos-dir");
   EXPECT_EQ(few.exit_code, 2);
+}
+
+TEST(VerifyCommand, FixturesOutsideTheScopeAreSkippedAndNamed) {
+  const auto run = relpos_cli(std::string("verify --backend cpu --model boltz2 ") + RELPOS_SOURCE_DIR +
+                              "/fixtures/monomer.h5 " + RELPOS_SOURCE_DIR + "/fixtures/boltz2_cyclic_peptides_autocast.h5");
+  EXPECT_EQ(run.exit_code, 0) << run.all();
+  EXPECT_NE(run.all().find("1 fixture(s), 1 comparison(s)"), std::string::npos) << run.all();
+  EXPECT_NE(run.all().find("skipped fixture outside the scope"), std::string::npos) << run.all();
+  EXPECT_NE(run.all().find("monomer.h5"), std::string::npos) << run.all();
+}
+
+TEST(MutantsCommand, MutantsOutsideTheScopeAreNotApplicableNotSurvivors) {
+  const auto run = relpos_cli("mutants --cases 100 --model af3 --mutant cyclic-no-fallback --mutant offsets-j-minus-i");
+  EXPECT_EQ(run.exit_code, 0) << run.all();
+  EXPECT_NE(run.all().find("n/a: 1 mutant(s) differ only outside the scope"), std::string::npos) << run.all();
+  EXPECT_NE(run.all().find("PASS (every mutant in scope killed)"), std::string::npos) << run.all();
+}
+
+TEST(VerifyCommand, AListFlagTakesOneValuePerOccurrenceAndLeavesTheFilesPositional) {
+  const auto run = relpos_cli(std::string("verify --backend cpu --cyclic boltz --precision bf16-autocast ") +
+                              RELPOS_SOURCE_DIR + "/fixtures/boltz2_cyclic_peptides_autocast.h5");
+  EXPECT_EQ(run.exit_code, 0) << run.all();
+  EXPECT_NE(run.all().find("1 fixture(s), 1 comparison(s)"), std::string::npos) << run.all();
+}
+
+TEST(VerifyCommand, NothingWithinTheScopeIsAnErrorNotAPass) {
+  const auto run = relpos_cli(std::string("verify --backend cpu --model boltz2 ") + RELPOS_SOURCE_DIR +
+                              "/fixtures/monomer.h5");
+  EXPECT_EQ(run.exit_code, 2) << run.all();
+  EXPECT_NE(run.all().find("none of the 1 fixture(s) is within the scope"), std::string::npos) << run.all();
 }
 
 }  // namespace

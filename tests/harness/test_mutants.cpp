@@ -18,14 +18,40 @@ ProveOptions ci_budget() {
   return options;
 }
 
-TEST(Mutants, AtLeastTwelveWithDistinctNames) {
+TEST(Mutants, AtLeastTwentyWithDistinctNames) {
   const auto all = mutants();
-  EXPECT_GE(all.size(), 12u);
+  EXPECT_GE(all.size(), 20u);
   std::set<std::string> names;
   for (const Mutant& m : all) {
     EXPECT_TRUE(names.insert(m.name).second) << m.name;
     EXPECT_FALSE(m.divergence.empty()) << m.name;
   }
+}
+
+const Mutant& named(const std::vector<Mutant>& all, const std::string& name) {
+  const auto it = std::find_if(all.begin(), all.end(), [&](const Mutant& m) { return m.name == name; });
+  if (it == all.end()) throw std::runtime_error("no mutant " + name);
+  return *it;
+}
+
+TEST(Mutants, AScopeThatExcludesEveryConfigWhereOneDiffersDoesNotHuntIt) {
+  const auto all = mutants();
+  const Scope af3 = preset_scope("af3");  // af3 chain term, no cyclic offsets
+  EXPECT_FALSE(named(all, "cyclic-no-fallback").exposure.reachable_in(af3));
+  EXPECT_TRUE(named(all, "cyclic-no-fallback").exposure.reachable_in(preset_scope("boltz2")));
+  EXPECT_TRUE(named(all, "offsets-j-minus-i").exposure.reachable_in(af3));
+  EXPECT_FALSE(named(all, "chain-term-not-same-chain").exposure.reachable_in(Scope{.variants = {Variant::paper}}));
+  EXPECT_FALSE(named(all, "bf16-rounds-w").exposure.reachable_in(Scope{.precisions = {Precision::fp32}}));
+  EXPECT_TRUE(named(all, "bf16-rounds-w").exposure.reachable_in(Scope{}));
+
+  ProveOptions options = ci_budget();
+  options.scope = af3;
+  const MutantResult skipped = hunt(named(all, "cyclic-no-fallback"), options);
+  EXPECT_FALSE(skipped.applicable);
+  EXPECT_EQ(skipped.cases_until_killed, 0);
+  const MutantResult hunted = hunt(named(all, "offsets-j-minus-i"), options);
+  EXPECT_TRUE(hunted.applicable);
+  EXPECT_TRUE(hunted.killed);
 }
 
 TEST(Mutants, TheFaithfulLookupTheyComeFromPassesEverything) { RELPOS_EXPECT_EQUIVALENT(faithful_lookup(), ci_budget()); }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -38,6 +39,8 @@ class Session {
                                    "cannot carry",
                                    text));
     stderr_log_ = directory_ / "candidate-stderr.log";
+    if (options_.keep_files)
+      std::fprintf(stderr, "relpos: candidate input and output files are kept in %s\n", text.c_str());
   }
 
   ~Session() {
@@ -66,6 +69,7 @@ class Session {
     fixture.meta.policy = options_.exact_order ? Policy::bitwise() : reordered_sum_policy(config.precision);
     fixture.meta.source = "relpos prove: generated case";
     fixture.meta.generator = generator_string();
+    fixture.meta.model = options_.model;
     fixture.layout = problem.layout;
     fixture.weights = problem.weights;
     const int number = ++cases_;

@@ -1,6 +1,6 @@
 #pragma once
 // An external program as an Implementation: for each run the harness writes a
-// v1 input fixture, sends "<input.h5> <output.h5>", and reads the candidate's
+// v1 (v2 for a cyclic case or a model preset) input fixture, sends "<input.h5> <output.h5>", and reads the candidate's
 // /expected/output back (docs/candidate-protocol.md).
 #include <filesystem>
 #include <string>
@@ -17,6 +17,7 @@ struct CandidateOptions {
   bool exact_order = false;          ///< the candidate adds the terms in the reference's order (held to bitwise)
   bool bf16 = true;                  ///< also prove the bf16 output mode (input files with precision "bf16")
   bool int32_ids = false;            ///< write the ids as int32 (generate with CaseLimits::int32_ids too)
+  std::string model;                 ///< the preset the run is scoped to: written as each input's `model` attribute
 };
 
 /// The candidate as an implementation (fp32 and bf16 write modes; no

@@ -1,5 +1,6 @@
 #include "relpos/harness/coverage.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include <fmt/format.h>
@@ -252,7 +253,10 @@ std::string Coverage::table() const {
   text += fmt::format("  entity set: {}, unset: {}\n", compact(entity_set_), compact(entity_unset_));
   text += row_of("chain", chain_, kMaxS, -kMaxS, kMaxS);
   text += fmt::format("  chain other: {}\n", compact(chain_other_));
-  for (const Label& label : boundaries()) text += fmt::format("  {:<45}{}\n", label.name, compact(label.hits));
+  const std::vector<Label> labels = boundaries();
+  std::size_t width = 0;
+  for (const Label& label : labels) width = std::max(width, label.name.size());
+  for (const Label& label : labels) text += fmt::format("  {:<{}}  {}\n", label.name, width, compact(label.hits));
   return text;
 }
 

@@ -49,7 +49,7 @@ class Coverage {
   bool complete() const { return missing().empty(); }
   /// The distribution, a few lines per block.
   std::string table() const;
-  /// "179/179 columns, 18/18 boundaries".
+  /// "179/179 columns, 33/33 boundaries" (the counts depend on the scope).
   std::string summary() const;
 
  private:

@@ -140,14 +140,19 @@ Columns clipped_to(std::int64_t (*high)(std::int64_t r)) {
   };
 }
 
-Mutant mutant(std::string name, std::string divergence, Faults faults, bool survives_bound = false) {
+Mutant mutant(std::string name, std::string divergence, Faults faults, Exposure exposure = {},
+              bool survives_bound = false) {
   Mutant m;
   m.name = name;
   m.divergence = std::move(divergence);
   m.implementation = lookup_implementation("mutant:" + name, std::move(faults));
   m.survives_bound = survives_bound;
+  m.exposure = std::move(exposure);
   return m;
 }
+
+const Exposure kCyclicOnly{.cyclic = Cyclic::boltz};
+const Exposure kBf16RegimesOnly{.precisions = {Precision::bf16, Precision::bf16_autocast}};
 
 }  // namespace
 
@@ -162,7 +167,8 @@ std::vector<Mutant> mutants() {
                          BinParams paper = p;
                          paper.chain_term_on_same_entity = false;
                          return hot_columns(p, pair_bins(paper, row, col));
-                       }}));
+                       }},
+                       {.variant = Variant::af3}));
   all.push_back(mutant("offsets-j-minus-i", "offsets computed column minus row (j - i) instead of row minus column",
                        {.columns = [](const BinParams& p, const TokenIds& row, const TokenIds& col) {
                          return hot_columns(p, pair_bins(p, col, row));
@@ -229,34 +235,41 @@ std::vector<Mutant> mutants() {
   all.push_back(mutant("batch-element-0-ids", "ids of batch element 0 used for every element (a broadcast bug)",
                        {.batch_element_zero_ids = true}));
   all.push_back(mutant("reordered-sum", "the four terms added as ((chain + entity) + token) + residue",
-                       {.reordered_sum = true}, true));
+                       {.reordered_sum = true}, {}, true));
   all.push_back(mutant("bf16-truncated", "bf16 output by truncation instead of round-to-nearest-even",
-                       {.bf16_truncated = true}));
+                       {.bf16_truncated = true}, kBf16RegimesOnly));
   all.push_back(mutant("accumulate-overwrites", "accumulate mode writes z = p instead of z += p",
                        {.accumulate_overwrites = true}));
   all.push_back(mutant("cyclic-period-of-row",
                        "Boltz wrap with the period of the row token i instead of the column token j",
-                       {.columns = wrapped_with(WrapFault::row_period)}));
+                       {.columns = wrapped_with(WrapFault::row_period)}, kCyclicOnly));
   all.push_back(mutant("cyclic-round-half-away",
                        "Boltz wrap rounding o / P half away from zero (std::round) instead of half to even (torch.round)",
-                       {.columns = wrapped_with(WrapFault::half_away_from_zero)}));
+                       {.columns = wrapped_with(WrapFault::half_away_from_zero)}, kCyclicOnly));
   all.push_back(mutant("cyclic-no-fallback",
                        "Boltz wrap without the 10000 fallback: offsets between non-cyclic tokens never fold",
-                       {.columns = wrapped_with(WrapFault::no_fallback)}));
+                       {.columns = wrapped_with(WrapFault::no_fallback)}, kCyclicOnly));
   all.push_back(mutant("cyclic-exact-integer-wrap",
                        "Boltz wrap in exact integer arithmetic instead of float32 (differs once |o| passes 2^24)",
-                       {.columns = wrapped_with(WrapFault::exact_integers)}));
+                       {.columns = wrapped_with(WrapFault::exact_integers)}, kCyclicOnly));
   all.push_back(mutant("cyclic-wrap-after-clip", "Boltz wrap applied to the clipped offset instead of before the clip",
-                       {.columns = wrapped_with(WrapFault::after_clip)}));
+                       {.columns = wrapped_with(WrapFault::after_clip)}, kCyclicOnly));
   all.push_back(mutant("autocast-without-rounding-w",
                        "bf16-autocast computed without rounding W to bf16 first (the plain bf16 regime)",
-                       {.autocast_keeps_weights = true}));
+                       {.autocast_keeps_weights = true}, {.precisions = {Precision::bf16_autocast}}));
   all.push_back(mutant("bf16-rounds-w", "the plain bf16 regime rounds W to bf16 first, as autocast does",
-                       {.bf16_rounds_weights = true}));
+                       {.bf16_rounds_weights = true}, {.precisions = {Precision::bf16}}));
   all.push_back(mutant("bf16-terms-added-in-bf16",
                        "the bf16 regimes add the four terms in bf16 arithmetic (each partial sum rounded)",
-                       {.bf16_partial_sums = true}));
+                       {.bf16_partial_sums = true}, kBf16RegimesOnly));
   return all;
+}
+
+bool Exposure::reachable_in(const Scope& scope) const {
+  if (variant && !scope.allows(*variant)) return false;
+  if (cyclic && !scope.allows(*cyclic)) return false;
+  return precisions.empty() ||
+         std::any_of(precisions.begin(), precisions.end(), [&](Precision p) { return scope.allows(p); });
 }
 
 MutantResult hunt(const Mutant& m, const ProveOptions& options) {
@@ -264,6 +277,8 @@ MutantResult hunt(const Mutant& m, const ProveOptions& options) {
   result.name = m.name;
   result.divergence = m.divergence;
   result.survives_bound = m.survives_bound;
+  result.applicable = m.exposure.reachable_in(options.scope);
+  if (!result.applicable) return result;
   ProveOptions hunting = options;
   hunting.stop_at_first_failure = true;
   hunting.policy.reset();
