@@ -9,6 +9,8 @@
 #include "relpos/backend.hpp"
 #include "relpos/compare.hpp"
 #include "relpos/errors.hpp"
+#include "relpos/layouts/builtin_layouts.hpp"
+#include "relpos/verify.hpp"
 #include "relpos/synthetic_weights.hpp"
 #include "test_layouts.hpp"
 
@@ -75,6 +77,71 @@ TEST_P(EveryLayout, AccumulateAddsIntoTheExistingTensor) {
 
 INSTANTIATE_TEST_SUITE_P(Layouts, EveryLayout, ::testing::ValuesIn(testing::backend_layout_cases()),
                          [](const auto& info) { return info.param.name; });
+
+// The BLAS one-hot product as PyTorch's autocast emulation runs it (bf16-rounded
+// W, fp32 GEMM, one rounding): within rbound:6 of the regime's exact sum, and
+// outside bitwise often enough that the policy really matters.
+TEST(OnehotBlas, AutocastEmulationIsHeldToTheRoundedBound) {
+  Config config;
+  config.precision = Precision::bf16_autocast;
+  config.cyclic = Cyclic::boltz;
+  const Layout layout = builtin_layout("cyclic_peptides");
+  const Weights weights = protenix_synthetic_weights(config, 14);
+  const Problem problem{config, layout, weights};
+  const auto reference = compute_in_precision(*make_backend("onehot"), problem);
+  const auto blas = compute_in_precision(*make_backend("onehot-blas", {.chunk_rows = 333}), problem);
+  const Comparison bounded = compare_tensors(problem, reference, blas, config.precision, Policy::rounded_bound(6));
+  EXPECT_TRUE(bounded.passed()) << bounded.report();
+  EXPECT_EQ(policy_for_backend(Policy::bitwise(), make_backend("onehot-blas")->exact_order(), config.precision),
+            Policy::rounded_bound(6));
+}
+
+TEST(Backends, AutocastAndThePlainBf16RegimeDifferOnTruncNormalWeights) {
+  // SPEC.md part 2: rounding W first changes about 40% of the bf16 results.
+  Config config;
+  const Layout layout = builtin_layout("antibody_antigen");
+  const Weights weights = protenix_synthetic_weights(config, 15);
+  for (const char* name : {"onehot", "cpu"}) {
+    config.precision = Precision::bf16;
+    const auto plain = compute_in_precision(*make_backend(name), Problem{config, layout, weights});
+    config.precision = Precision::bf16_autocast;
+    const auto autocast = compute_in_precision(*make_backend(name), Problem{config, layout, weights});
+    std::size_t different = 0;
+    for (std::size_t k = 0; k < plain.size(); ++k) different += plain.data()[k] != autocast.data()[k];
+    const double fraction = static_cast<double>(different) / static_cast<double>(plain.size());
+    EXPECT_GT(fraction, 0.2) << name;
+    EXPECT_LT(fraction, 0.6) << name;
+  }
+}
+
+TEST(Backend, CyclicBoltzNeedsPeriods) {
+  Config config{4, 1, 3};
+  config.cyclic = Cyclic::boltz;
+  const Layout layout = testing::monomer(3, 1);
+  const Weights weights = protenix_synthetic_weights(config, 1);
+  EXPECT_THROW(compute_fp32(*make_backend("cpu"), Problem{config, layout, weights}), InputError);
+  IdArray negative = IdArray::from_shape({1, 3});
+  negative.fill(-1);
+  EXPECT_THROW(layout.with_periods(negative), InputError);
+}
+
+TEST(Backend, TheWrapIsDecidedOverTheWholeBatch) {
+  // cyclic_batch: element 1 is linear with a 6000-residue jump; batched with a
+  // cyclic element it folds, alone it does not.
+  Config config{32, 2, 4};
+  config.cyclic = Cyclic::boltz;
+  const Layout batch = builtin_layout("cyclic_batch");
+  const Weights weights = protenix_synthetic_weights(config, 2);
+  EXPECT_TRUE(Problem(config, batch, weights).bins().wrap);
+  const Layout linear = batch.element(1);
+  EXPECT_FALSE(Problem(config, linear, weights).bins().wrap);
+  const auto together = compute_fp32(*make_backend("cpu"), Problem{config, batch, weights});
+  const auto alone = compute_fp32(*make_backend("cpu"), Problem{config, linear, weights});
+  const std::size_t slice = alone.size();
+  bool differs = false;
+  for (std::size_t k = 0; k < slice; ++k) differs = differs || together.data()[slice + k] != alone.data()[k];
+  EXPECT_TRUE(differs) << "the linear element must change when batched with a cyclic one";
+}
 
 TEST(OnehotBackend, ChunkSizeDoesNotChangeABit) {
   const Config config{6, 2, 19};

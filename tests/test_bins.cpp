@@ -126,6 +126,87 @@ TEST(PairBins, PaperVariantKeysChainTermOnDifferentChain) {
   EXPECT_EQ(pair_bins(kAf3, token(0, 1, 0, 1, 0), token(1, 1, 1, 0, 1)).d_chain, 5);
 }
 
+// ---- Boltz cyclic offsets (SPEC.md part 2), expected bins worked out by hand ----
+
+constexpr BinParams kWrap{32, 2, true, true};
+
+// Row and column of one chain: residue a vs residue b, the column's period.
+std::int32_t wrapped_bin(std::int64_t a, std::int64_t b, std::int64_t column_period, std::int64_t row_period = 0) {
+  const TokenIds row{0, a, 0, 0, 0, row_period};
+  const TokenIds col{0, b, 0, 0, 1, column_period};
+  return pair_bins(kWrap, row, col).d_res;
+}
+
+TEST(BoltzWrap, TiesRoundHalfToEven) {
+  // P = 8: o = 4 -> q = round(0.5) = 0 -> 4; o = -4 -> q = -0 -> -4;
+  // o = 12 -> q = round(1.5) = 2 -> -4; o = -12 -> 4; o = 20 -> q = round(2.5) = 2 -> 4.
+  EXPECT_EQ(wrapped_bin(5, 1, 8), 32 + 4);
+  EXPECT_EQ(wrapped_bin(1, 5, 8), 32 - 4);
+  EXPECT_EQ(wrapped_bin(13, 1, 8), 32 - 4);
+  EXPECT_EQ(wrapped_bin(1, 13, 8), 32 + 4);
+  EXPECT_EQ(wrapped_bin(21, 1, 8), 32 + 4);
+}
+
+TEST(BoltzWrap, OddPeriodsWrapToTheNearestMultiple) {
+  EXPECT_EQ(wrapped_bin(6, 1, 7), 32 - 2);   // 5 / 7 -> q = 1 -> -2
+  EXPECT_EQ(wrapped_bin(1, 6, 7), 32 + 2);   // -5 -> 2
+  EXPECT_EQ(wrapped_bin(4, 1, 7), 32 + 3);   // 3 / 7 -> q = 0
+  EXPECT_EQ(wrapped_bin(1, 1, 7), 32);
+}
+
+TEST(BoltzWrap, NonCyclicColumnsFoldWithTheFallbackPeriod) {
+  EXPECT_EQ(wrapped_bin(5001, 1, 0), 64);   // o = 5000: 0.5 -> q = 0, stays 5000: clipped high
+  EXPECT_EQ(wrapped_bin(5002, 1, 0), 0);    // o = 5001: q = 1 -> -4999: clipped low
+  EXPECT_EQ(wrapped_bin(6001, 1, 0), 0);    // 6000 -> -4000
+  EXPECT_EQ(wrapped_bin(10011, 1, 0), 42);  // 10010 -> 10
+  EXPECT_EQ(wrapped_bin(15001, 1, 0), 0);   // 15000: 1.5 -> q = 2 -> -5000
+  EXPECT_EQ(wrapped_bin(1, 15001, 0), 64);  // -15000: q = -2 -> 5000
+  EXPECT_EQ(wrapped_bin(31, 1, 0), 62);     // |o| <= 5000 unchanged
+}
+
+TEST(BoltzWrap, ThePeriodIsTheColumnTokens) {
+  // o = 12: with the column's fallback 10000 it stays 12; with the row's period 8 it would be -4.
+  EXPECT_EQ(wrapped_bin(13, 1, 0, 8), 32 + 12);
+  EXPECT_EQ(wrapped_bin(13, 1, 8, 0), 32 - 4);
+}
+
+TEST(BoltzWrap, OffsetsBeyond2To24AreRoundedToFloat32First) {
+  // o = 2^24 + 1, P = 3: fl32(o) = 2^24; 2^24 / 3 = 5592405.33 -> fl32 5592405.5 ->
+  // q = 5592406 (half to even); 3 q = 16777218 exactly; 2^24 - 16777218 = -2.
+  // (Exact integers would give 2^24 + 1 - 3 * 5592406 = -1.)
+  constexpr std::int64_t kBase = std::int64_t{1} << 30;
+  EXPECT_EQ(wrapped_bin(kBase + (1 << 24) + 1, kBase, 3), 32 - 2);
+}
+
+TEST(BoltzWrap, IdsAtTheInt64LimitsNeverOverflow) {
+  constexpr std::int64_t lo = std::numeric_limits<std::int64_t>::min();
+  constexpr std::int64_t hi = std::numeric_limits<std::int64_t>::max();
+  // |o| ~ 2^64, P = 10000: fl32(o) / P ~ 1.8e15, and fl32(o) - P q is a multiple
+  // of a large power of two: the result is far outside [-r, r] or zero, never UB.
+  const std::int32_t up = wrapped_bin(hi, lo, 0), down = wrapped_bin(lo, hi, 0);
+  EXPECT_TRUE(up >= 0 && up <= 64) << up;
+  EXPECT_EQ(up + down, 64);  // antisymmetric: fl32(-o) = -fl32(o) and every step is odd
+}
+
+TEST(BoltzWrap, OnlyTheResidueTermChanges) {
+  const TokenIds row{0, 13, 0, 0, 7, 8}, col{0, 1, 0, 0, 3, 8};
+  const PairBins plain = pair_bins(kAf3, row, col), wrapped = pair_bins(kWrap, row, col);
+  EXPECT_EQ(plain.d_res, 32 + 12);
+  EXPECT_EQ(wrapped.d_res, 32 - 4);
+  EXPECT_EQ(plain.d_tok, wrapped.d_tok);
+  EXPECT_EQ(plain.d_chain, wrapped.d_chain);
+  // Other chains keep the other-chain bin whatever the periods.
+  EXPECT_EQ(pair_bins(kWrap, row, TokenIds{1, 1, 0, 0, 3, 8}).d_res, 65);
+}
+
+TEST(BoltzWrap, InForceOnlyWhenCyclicIsBoltzAndSomeTokenOfTheWholeInputIsCyclic) {
+  Config config;
+  EXPECT_FALSE(bin_params(config, true).wrap);
+  config.cyclic = Cyclic::boltz;
+  EXPECT_FALSE(bin_params(config, false).wrap);
+  EXPECT_TRUE(bin_params(config, true).wrap);
+}
+
 TEST(HotColumns, OffsetsFollowTheConcatenation) {
   // r_max = 32, s_max = 2: residue 0..65, token 66..131, entity 132, chain 133..138.
   const PairBins bins{34, 30, 3, true, true};

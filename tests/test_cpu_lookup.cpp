@@ -1,5 +1,6 @@
 // The CPU lookup's fast paths (pair table of finished sums, runs of equal
 // keys, vectorised keys) against the sequential one-hot reference, bit for bit.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +11,7 @@
 #include "relpos/backends/cpu_lookup.hpp"
 #include "relpos/bench/bench_layout.hpp"
 #include "relpos/compare.hpp"
+#include "relpos/layouts/builtin_layouts.hpp"
 #include "relpos/synthetic_weights.hpp"
 #include "test_layouts.hpp"
 
@@ -40,15 +42,33 @@ std::vector<float> run_mode(const Backend& backend, const Problem& problem, Outp
   return {out.begin(), out.end()};
 }
 
-// What each mode must give, from the sequential reference: the fp32 sums,
-// rounded once to bf16, or added to z0.
+// What each mode must give, from the definition (SPEC.md part 2): the regime's
+// terms ((t1 + t2) + t3) + t4 in fp32, rounded once to bf16 in the bf16 regimes,
+// then stored (write_bf16 rounds once more: a no-op on a bf16 value) or added to z0.
 std::vector<float> expected_for(const Problem& problem, OutputMode mode, const std::vector<float>& z0) {
-  const auto reference = compute_fp32(*make_backend("onehot"), problem);
-  std::vector<float> expected(reference.begin(), reference.end());
-  for (std::size_t k = 0; k < expected.size(); ++k) {
-    if (mode == OutputMode::write_bf16) expected[k] = round_to_bf16(expected[k]);
-    if (mode == OutputMode::accumulate) expected[k] = z0[k] + expected[k];
-  }
+  const BinParams params = problem.bins();
+  const Precision regime = problem.config.precision;
+  const std::int64_t n = problem.layout.tokens(), channels = problem.config.c_z;
+  std::vector<float> expected;
+  for (std::int64_t b = 0; b < problem.layout.batch(); ++b)
+    for (std::int64_t i = 0; i < n; ++i)
+      for (std::int64_t j = 0; j < n; ++j) {
+        const HotColumns hot = hot_columns(params, pair_bins(params, problem.layout.token(b, i), problem.layout.token(b, j)));
+        for (std::int64_t c = 0; c < channels; ++c) {
+          const auto w = [&](std::int32_t column) {
+            const float value = problem.weights(c, column);
+            return rounds_weights(regime) ? round_to_bf16(value) : value;
+          };
+          float sum = w(hot.residue) + w(hot.token);
+          if (hot.entity >= 0) sum += w(hot.entity);
+          sum += w(hot.chain);
+          const float p = rounds_result(regime) ? round_to_bf16(sum) : sum;
+          const std::size_t k = expected.size();
+          expected.push_back(mode == OutputMode::write_bf16   ? round_to_bf16(p)
+                             : mode == OutputMode::accumulate ? z0[k] + p
+                                                              : p);
+        }
+      }
   return expected;
 }
 
@@ -66,6 +86,7 @@ Layout residues_in_every_order() {
 void expect_every_mode_exact(const Config& config, const Layout& layout, const std::string& label) {
   const Weights weights = protenix_synthetic_weights(config, 31);
   const Problem problem{config, layout, weights};
+  const std::string regime = fmt::format("{} ({})", label, describe(config));
   const std::size_t count = static_cast<std::size_t>(layout.batch() * layout.tokens() * layout.tokens() * config.c_z);
   std::vector<float> z0(count);
   for (std::size_t k = 0; k < count; ++k) z0[k] = std::ldexp(static_cast<float>(k % 61) - 30.0f, -4);
@@ -78,7 +99,7 @@ void expect_every_mode_exact(const Config& config, const Layout& layout, const s
         const Comparison result =
             compare(problem, {expected.data(), expected.size()}, {got.data(), got.size()},
                     mode == OutputMode::write_bf16 ? Precision::bf16 : Precision::fp32, Policy::bitwise());
-        EXPECT_TRUE(result.passed()) << label << " mode=" << to_string(mode) << " threads=" << threads
+        EXPECT_TRUE(result.passed()) << regime << " mode=" << to_string(mode) << " threads=" << threads
                                      << " streaming=" << int(streaming) << "\n"
                                      << result.report();
       }
@@ -143,6 +164,50 @@ TEST(CpuLookup, ResidueOrderAndTinyClipsAreExact) {
   expect_every_mode_exact(Config{0, 0, 16}, layout, "r_max 0");
   expect_every_mode_exact(Config{0, 0, 32}, bench::bench_layout(80), "r_max 0, bench layout");
   expect_every_mode_exact(Config{1, 0, 16}, bench::bench_layout(80), "r_max 1, bench layout");
+}
+
+// Every regime, every mode, every fast path: the same bits as the definition.
+void expect_every_regime_exact(Config config, const Layout& layout, const std::string& label) {
+  for (Precision precision : {Precision::fp32, Precision::bf16, Precision::bf16_autocast}) {
+    config.precision = precision;
+    expect_every_mode_exact(config, layout, label);
+  }
+}
+
+TEST(CpuLookup, EveryPrecisionRegimeIsExact) {
+  expect_every_regime_exact(Config{}, bench::bench_layout(120), "bench_layout(120)");
+  expect_every_regime_exact(Config{32, 2, 17}, testing::modified_residue_with_gap(), "c_z 17");
+  expect_every_regime_exact(Config{200, 2, 256}, bench::bench_layout(30), "no pair table");
+}
+
+TEST(CpuLookup, BoltzCyclicChainsAreExactOnEveryPath) {
+  Config config;
+  config.cyclic = Cyclic::boltz;
+  for (const char* name : {"cyclic_peptides", "cyclic_ties", "cyclic_huge_numbering", "cyclic_batch"})
+    expect_every_regime_exact(config, builtin_layout(name), name);
+  config.variant = Variant::paper;
+  expect_every_mode_exact(config, builtin_layout("cyclic_peptides"), "paper + cyclic");
+  Config small{3, 1, 16};
+  small.cyclic = Cyclic::boltz;
+  expect_every_mode_exact(small, builtin_layout("cyclic_ties"), "r_max 3 + cyclic");
+}
+
+TEST(CpuLookup, LongLinearChainsUnderTheWrapTakeTheSortedPathOnlyWhereNothingFolds) {
+  // A cyclic peptide puts the wrap in force; a 300-residue chain numbered
+  // 1..150 then 5101..5250 has offsets up to 5249, which the fallback folds:
+  // rows near its ends must not take the unwrapped shortcut, rows whose
+  // whole chain lies within 5000 may.
+  ComplexBuilder builder;
+  builder.residue_range({0, 0, 0, 6}, 1, 6);
+  builder.residue_range({1, 1, 0}, 1, 150).residue_range({1, 1, 0}, 5101, 150);
+  builder.residue_range({2, 2, 0}, 1, 80).ligand({3, 3, 0}, 5);
+  Config config{32, 2, 32};
+  config.cyclic = Cyclic::boltz;
+  expect_every_regime_exact(config, builder.build(), "long chain under the wrap");
+  // The same chain without any cyclic token: no wrap, so nothing folds.
+  ComplexBuilder linear;
+  linear.with_periods().residue_range({1, 1, 0}, 1, 150).residue_range({1, 1, 0}, 5101, 150);
+  expect_every_mode_exact(config, linear.build(), "long chain, no cyclic token");
 }
 
 TEST(CpuLookup, WorkspaceIsTheWeightTablePairTableAndSegments) {

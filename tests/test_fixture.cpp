@@ -1,4 +1,5 @@
 // Fixture format v1: round trip, determinism, and one test per malformed file.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <H5Cpp.h>
@@ -13,6 +14,9 @@
 #include "relpos/backend.hpp"
 #include "relpos/errors.hpp"
 #include "relpos/io/fixture.hpp"
+#include "relpos/io/hdf5_file.hpp"
+#include "relpos/layouts/builtin_layouts.hpp"
+#include "relpos/verify.hpp"
 #include "relpos/synthetic_weights.hpp"
 #include "test_layouts.hpp"
 #include "test_temp_dir.hpp"
@@ -65,6 +69,53 @@ TEST(Fixture, RoundTripsEveryField) {
     ASSERT_TRUE(read.expected.has_value());
     EXPECT_EQ(*read.expected, *written.expected);
   }
+}
+
+TEST(Fixture, Format2RoundTripsCyclicPeriodsAutocastAndTheModel) {
+  TempDir dir;
+  Config config{32, 2, 8};
+  config.cyclic = Cyclic::boltz;
+  for (Precision precision : {Precision::fp32, Precision::bf16_autocast}) {
+    for (const char* name : {"cyclic_peptides", "cyclic_batch"}) {
+      Fixture written = make_fixture(builtin_layout(name), config);
+      written.meta.config.precision = precision;
+      written.meta.model = "boltz2";
+      written.expected = compute_in_precision(*make_backend("onehot"), written.problem());
+      ASSERT_EQ(written.format_version(), 2);
+      const fs::path path = dir / fmt::format("{}_{}.h5", name, to_string(precision));
+      write_fixture(path, written, {.int32_ids = true});
+      const Fixture read = read_fixture(path);
+      EXPECT_EQ(read.meta.config, written.meta.config) << name;
+      EXPECT_EQ(read.meta.model, "boltz2");
+      EXPECT_TRUE(read.layout == written.layout) << name;
+      ASSERT_TRUE(read.layout.has_periods());
+      EXPECT_EQ(read.layout.cyclic_period, written.layout.cyclic_period);
+      EXPECT_EQ(*read.expected, *written.expected);
+    }
+  }
+}
+
+TEST(Fixture, WithoutFormat2AdditionsTheFileStaysVersion1) {
+  TempDir dir;
+  // Periods present but cyclic = none: nothing of format 2 is used, none is written.
+  const Fixture plain = make_fixture(builtin_layout("cyclic_ties"), Config{4, 1, 4});
+  EXPECT_EQ(plain.format_version(), 1);
+  write_fixture(dir / "plain.h5", plain);
+  const io::Hdf5Reader file(dir / "plain.h5");
+  EXPECT_EQ(file.integer_attribute("format_version"), 1);
+  EXPECT_FALSE(file.has_attribute("cyclic"));
+  EXPECT_FALSE(file.has_dataset("/inputs/cyclic_period"));
+  EXPECT_FALSE(read_fixture(dir / "plain.h5").layout.any_cyclic());
+}
+
+TEST(Fixture, CyclicBoltzWithoutPeriodsCannotBeWritten) {
+  TempDir dir;
+  Config config{4, 1, 4};
+  config.cyclic = Cyclic::boltz;
+  Fixture fixture = make_fixture(testing::homomer(2, 3), Config{4, 1, 4});
+  fixture.meta.config = config;
+  EXPECT_THROW(write_fixture(dir / "x.h5", fixture), InputError);
+  EXPECT_FALSE(fs::exists(dir / "x.h5"));
 }
 
 TEST(Fixture, Int32IdsReadBackAsTheSameLayout) {
@@ -264,6 +315,45 @@ TEST_F(Malformed, CyclicBoltzWithoutPeriods) {
   raw.attributes["format_version"] = std::int64_t{2};
   raw.attributes["cyclic"] = std::string("boltz");
   expect_error("/inputs/cyclic_period", "missing");
+}
+
+class MalformedPeriods : public Malformed {
+ protected:
+  // A valid format-2 file with cyclic = boltz and every token's period (0 = linear).
+  void SetUp() override {
+    raw.attributes["format_version"] = std::int64_t{2};
+    raw.attributes["cyclic"] = std::string("boltz");
+    RawDataset periods = raw.datasets["/inputs/asym_id"];
+    std::fill(periods.values.begin(), periods.values.end(), 0.0);
+    raw.datasets["/inputs/cyclic_period"] = periods;
+  }
+};
+
+TEST_F(MalformedPeriods, ValidPeriodsRead) {
+  const fs::path path = dir / "ok.h5";
+  raw.write(path);
+  EXPECT_EQ(read_fixture(path).meta.config.cyclic, Cyclic::boltz);
+}
+
+TEST_F(MalformedPeriods, NegativePeriod) {
+  raw.datasets["/inputs/cyclic_period"].values[1] = -4;
+  expect_error("/inputs/cyclic_period", "cyclic_period -4 is negative");
+}
+
+TEST_F(MalformedPeriods, PeriodsOfAnotherShape) {
+  raw.datasets["/inputs/cyclic_period"].shape[0] -= 1;
+  raw.datasets["/inputs/cyclic_period"].values.pop_back();
+  expect_error("/inputs/cyclic_period", "differs from /inputs/asym_id");
+}
+
+TEST_F(MalformedPeriods, FloatPeriods) {
+  raw.datasets["/inputs/cyclic_period"].file_type = H5::PredType::IEEE_F32LE;
+  expect_error("/inputs/cyclic_period", "integer");
+}
+
+TEST_F(MalformedPeriods, PeriodsWhileCyclicIsNone) {
+  raw.attributes["cyclic"] = std::string("none");
+  expect_error("/inputs/cyclic_period", "present but cyclic is 'none'");
 }
 
 TEST_F(Malformed, IntegerAttributeStoredAsFloat) {

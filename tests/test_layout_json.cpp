@@ -40,6 +40,34 @@ TEST(LayoutJson, ReadsUnbatchedAndBatchedArraysAndIgnoresDescription) {
   EXPECT_EQ(empty.tokens(), 0);
 }
 
+TEST(LayoutJson, ReadsCyclicPeriodsOfTheIdsShape) {
+  const Layout layout = parse_layout_json(
+      R"({"asym_id": [0, 0, 1], "residue_index": [1, 2, 1], "entity_id": [0, 0, 1], "sym_id": [0, 0, 0],
+          "token_index": [0, 1, 2], "cyclic_period": [2, 2, 0]})",
+      "inline");
+  ASSERT_TRUE(layout.has_periods());
+  EXPECT_EQ(layout.period(0, 1), 2);
+  EXPECT_EQ(layout.period(0, 2), 0);
+  EXPECT_TRUE(layout.any_cyclic());
+  EXPECT_NE(layout_to_json(layout).find("\"cyclic_period\": [2, 2, 0]"), std::string::npos);
+  const auto error_of = [](const std::string& text) {
+    try {
+      parse_layout_json(text, "p.json");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string ids = R"("asym_id": [0, 0], "residue_index": [1, 2], "entity_id": [0, 0], "sym_id": [0, 0],
+                              "token_index": [0, 1])";
+  EXPECT_EQ(error_of("{" + ids + R"(, "cyclic_period": [2]})"),
+            "p.json: 'cyclic_period' has shape [1] but 'asym_id' has [2]");
+  EXPECT_EQ(error_of("{" + ids + R"(, "cyclic_period": [2, -1]})"),
+            "p.json: cyclic_period -1 is negative (0 = not cyclic, P > 0 = a cyclic chain's period)");
+  EXPECT_EQ(error_of("{" + ids + R"(, "cyclic_period": [2, 1.5]})"),
+            "p.json: 'cyclic_period'[1] is 1.5 (number), not an integer");
+}
+
 TEST(LayoutJson, MalformedDocumentsGiveOneClearLine) {
   const std::string ok_tail = R"("entity_id": [0], "sym_id": [0], "token_index": [0])";
   const std::vector<std::pair<std::string, std::string>> cases = {

@@ -18,6 +18,7 @@
 #include "relpos/backend.hpp"
 #include "relpos/compare.hpp"
 #include "relpos/cuda/lookup_core.hpp"
+#include "relpos/layouts/builtin_layouts.hpp"
 #include "relpos/synthetic_weights.hpp"
 #include "test_layouts.hpp"
 #include "test_weights.hpp"
@@ -186,8 +187,10 @@ EmulatedRun run_emulated(const Problem& problem, Store store, std::size_t offset
   const xt::xtensor<float, 2> table = transposed_table(problem.weights);
   DeviceLookupProblem device;
   device.config = problem.config;
-  device.ids = {layout.asym_id.data(), layout.residue_index.data(), layout.entity_id.data(), layout.sym_id.data(),
-                layout.token_index.data()};
+  device.ids = {layout.asym_id.data(),     layout.residue_index.data(), layout.entity_id.data(),
+                layout.sym_id.data(),      layout.token_index.data(),
+                layout.has_periods() ? layout.cyclic_period.data() : nullptr};
+  device.any_cyclic = layout.any_cyclic();
   device.weights = linear_weights ? DeviceWeights::linear(problem.weights.data(), problem.config)
                                   : DeviceWeights::transposed(table.data(), problem.config);
   device.batch = layout.batch();
@@ -203,6 +206,9 @@ EmulatedRun run_emulated(const Problem& problem, Store store, std::size_t offset
   for (IdField field : kIdFields)
     checker.regions.push_back({reinterpret_cast<const unsigned char*>(layout.ids(field).data()),
                                count * sizeof(std::int64_t), std::string(to_string(field))});
+  if (layout.has_periods())
+    checker.regions.push_back({reinterpret_cast<const unsigned char*>(layout.cyclic_period.data()),
+                               count * sizeof(std::int64_t), "cyclic_period"});
   checker.output = target;
   checker.output_writes.assign(elements * element, 0);
   checker.output_reads.assign(elements * element, 0);
@@ -324,6 +330,18 @@ std::vector<CoreCase> core_cases() {
   all.push_back({"c_z_129", Config{6, 2, 129}, chains({23, 31, 1, 12})});
   all.push_back({"paper_variant", Config{4, 1, 20, Variant::paper}, relpos::testing::homomer(3, 6)});
   all.push_back({"wide_pairs", Config{2, 1, 2052}, relpos::testing::homomer(2, 3)});
+  // The regimes (the table rounded as it is loaded, each sum before its store) and the Boltz wrap.
+  using enum Precision;
+  all.push_back({"bf16_regime", Config{32, 2, 64, Variant::af3, Cyclic::none, bf16}, chains({40, 9, 2})});
+  all.push_back({"autocast", Config{32, 2, 128, Variant::af3, Cyclic::none, bf16_autocast}, chains({70, 3})});
+  all.push_back({"autocast_wide_pairs", Config{2, 1, 2052, Variant::af3, Cyclic::none, bf16_autocast},
+                 relpos::testing::homomer(2, 3)});
+  all.push_back({"cyclic_peptides", Config{32, 2, 24, Variant::af3, Cyclic::boltz, fp32}, builtin_layout("cyclic_peptides")});
+  all.push_back({"cyclic_ties_autocast", Config{4, 2, 8, Variant::af3, Cyclic::boltz, bf16_autocast},
+                 builtin_layout("cyclic_ties")});
+  all.push_back({"cyclic_huge_paper", Config{32, 2, 4, Variant::paper, Cyclic::boltz, bf16},
+                 builtin_layout("cyclic_huge_numbering")});
+  all.push_back({"cyclic_batch", Config{32, 2, 16, Variant::af3, Cyclic::boltz, fp32}, builtin_layout("cyclic_batch")});
   return all;
 }
 

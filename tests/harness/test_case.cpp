@@ -5,6 +5,8 @@
 
 #include "relpos/errors.hpp"
 #include "relpos/harness/case.hpp"
+#include "relpos/harness/properties.hpp"
+#include "relpos/layouts/complex_builder.hpp"
 #include "relpos/harness/show.hpp"
 #include "relpos/synthetic_weights.hpp"
 
@@ -85,6 +87,42 @@ TEST(Case, InitialAccumulatorIsReproducibleAndFinite) {
     zeros += v == 0;
   }
   EXPECT_LT(zeros, a.size());
+}
+
+TEST(ShiftByPeriods, MovesOddResiduesOfOddPeriodChainsWhoseSpanIsBelowThePeriod) {
+  ComplexBuilder builder;
+  builder.residue_range({0, 0, 0, 7}, 1, 7);          // shiftable: period 7, span 6
+  builder.residue_range({1, 1, 0, 8}, 1, 8);          // even period: no
+  builder.residue_range({2, 2, 0, 3}, 1, 5);          // span 4 >= period 3: no
+  builder.residue_range({3, 3, 0}, 1, 3).ion({4, 4, 0});  // not cyclic
+  const Layout layout = builder.build();
+  const Layout shifted = shift_by_periods(layout, -2);
+  for (std::int64_t t = 0; t < layout.tokens(); ++t) {
+    const std::int64_t residue = layout.residue_index(0, t);
+    const bool moves = layout.asym_id(0, t) == 0 && residue % 2 != 0;
+    EXPECT_EQ(shifted.residue_index(0, t), moves ? residue - 14 : residue) << "token " << t;
+  }
+  EXPECT_TRUE(shift_by_periods(layout, 0) == layout);
+}
+
+TEST(CyclicShiftProperty, HoldsForTheReferenceAndCatchesAnExactIntegerWrapThatIgnoresPeriods) {
+  Case c;
+  c.config = Config{32, 2, 4};
+  c.config.cyclic = Cyclic::boltz;
+  c.layout = ComplexBuilder().residue_range({0, 0, 0, 9}, 1, 9).residue_range({1, 1, 0}, 1, 4).build();
+  c.weights = protenix_synthetic_weights(c.config, 9);
+  c.transform.permutation = {12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0};
+  c.transform.period_multiple = 1;
+  EXPECT_TRUE(check(Property::cyclic_shift, c, backend_implementation("cpu")).passed);
+  // A kernel that never wraps (cyclic treated as none) sees the shifted offsets.
+  const Implementation unwrapped = implementation("never-wraps", [](const Problem& p, const PairOutput& out) {
+    Config plain = p.config;
+    plain.cyclic = Cyclic::none;
+    make_backend("onehot")->run(Problem{plain, p.layout, p.weights}, out);
+  });
+  const Verdict verdict = check(Property::cyclic_shift, c, unwrapped);
+  EXPECT_FALSE(verdict.passed);
+  EXPECT_NE(verdict.report.find("cyclic-shift"), std::string::npos) << verdict.report;
 }
 
 TEST(Show, DescribesTheConfigTheFiveArraysAndTheTransform) {

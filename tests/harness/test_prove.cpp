@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "relpos/errors.hpp"
+#include "relpos/harness/gen_case.hpp"
 #include "relpos/harness/gtest.hpp"
 #include "relpos/harness/prove.hpp"
 #include "test_temp_dir.hpp"
@@ -61,6 +62,70 @@ TEST(CoverageGate, TheCiSuiteHitsEveryFeatureColumnAndBoundary) {
   for (const std::string& name : coverage.missing()) missing += "\n  " + name;
   EXPECT_TRUE(coverage.complete()) << "never hit by the CI budget:" << missing;
   EXPECT_EQ(coverage.cases(), options.cases * static_cast<int>(all_properties().size()));
+}
+
+TEST(CoverageGate, EachPresetScopeHitsEverythingItCanReach) {
+  for (const char* model : {"af3", "boltz1", "boltz2"}) {
+    ProveOptions options = test_options();
+    options.scope = preset_scope(model);
+    const Coverage coverage = generated_coverage(options);
+    std::string missing;
+    for (const std::string& name : coverage.missing()) missing += "\n  " + name;
+    EXPECT_TRUE(coverage.complete()) << model << ": never hit by the CI budget:" << missing;
+  }
+}
+
+// ---- scopes ----
+
+TEST(Scope, APresetFixesEveryFieldAndNothingElseIsGenerated) {
+  const Scope scope = preset_scope("boltz2");
+  rc::Random random(7);
+  const rc::Gen<Case> cases = gen::case_({}, scope);
+  for (int size = 0; size < 100; size += 3) {
+    const Case c = cases(random, size).value();
+    EXPECT_EQ(c.config.r_max, 32);
+    EXPECT_EQ(c.config.s_max, 2);
+    EXPECT_EQ(c.config.c_z, 128);
+    EXPECT_EQ(c.config.variant, Variant::af3);
+    EXPECT_EQ(c.config.cyclic, Cyclic::boltz);
+    EXPECT_EQ(c.config.precision, Precision::bf16_autocast);
+    EXPECT_TRUE(scope.allows(c.config));
+  }
+}
+
+TEST(Scope, DescribesItselfAndRejectsBadValues) {
+  EXPECT_EQ(Scope{}.describe(), "everything");
+  EXPECT_EQ(preset_scope("af3").describe(),
+            "model af3: variant af3, cyclic none, precision bf16-autocast, r_max 32, s_max 2, c_z 128");
+  EXPECT_THROW(preset_scope("alphafold9"), InputError);
+  Scope bad;
+  bad.c_z = 0;
+  EXPECT_THROW(validate(bad), InputError);
+}
+
+// A strict implementation: the reference inside its scope, an exception outside it.
+Implementation strict_af3_fp32() {
+  const std::shared_ptr<Backend> reference = make_backend("onehot");
+  Implementation impl = implementation("strict-af3-fp32", [reference](const Problem& problem, const PairOutput& out) {
+    const Config& c = problem.config;
+    if (c.r_max != 32 || c.s_max != 2 || c.c_z != 128 || c.variant != Variant::af3 || c.cyclic != Cyclic::none ||
+        c.precision != Precision::fp32 || out.mode != OutputMode::write_fp32)
+      throw std::runtime_error("outside scope");
+    reference->run(problem, out);
+  });
+  impl.modes = OutputModes{.write_fp32 = true, .write_bf16 = false, .accumulate = false};
+  return impl;
+}
+
+TEST(Scope, AStrictImplementationPassesItsScopeAndFailsWithoutOne) {
+  ProveOptions options = test_options(10);
+  options.regressions.clear();
+  options.scope = preset_scope("af3");
+  options.scope.precisions = {Precision::fp32};
+  const Report inside = prove(strict_af3_fp32(), options);
+  EXPECT_TRUE(inside.passed()) << inside.text();
+  options.scope = Scope{};
+  EXPECT_FALSE(prove(strict_af3_fp32(), options).passed());
 }
 
 // ---- the runner ----
