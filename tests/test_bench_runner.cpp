@@ -8,6 +8,7 @@
 
 #include "relpos/backend.hpp"
 #include "relpos/bench/bench_runner.hpp"
+#include "relpos/bench/bench_layout.hpp"
 #include "relpos/bench/memory_model.hpp"
 #include "relpos/errors.hpp"
 
@@ -94,6 +95,56 @@ TEST(BenchRunner, RunsEveryCombinationAndKeepsTheNumbersConsistent) {
   EXPECT_EQ(report.simd.empty(), false);
 }
 
+TEST(BenchRunner, AutocastAndCyclicModesRunTheirRegimeAndLayoutNamedInTheRecord) {
+  BenchPlan plan;
+  plan.backends = {"onehot", "cpu"};
+  plan.sizes = {40};
+  plan.threads = {1};
+  plan.reps = 1;
+  plan.measure_memory = false;
+  for (const char* name : {"bf16", "bf16-autocast", "fp32+cyclic", "bf16-autocast+cyclic"})
+    plan.modes.push_back(parse_bench_mode(name));
+  plan.modes.erase(plan.modes.begin(), plan.modes.begin() + 3);  // drop the three defaults
+  const BenchReport report = run_bench(plan, [](const std::string&) {});
+  std::vector<std::string> names;
+  for (const BenchRecord& r : report.records)
+    if (r.backend == "cpu") names.push_back(r.mode);
+  EXPECT_EQ(names, (std::vector<std::string>{"bf16", "bf16-autocast", "fp32+cyclic", "bf16-autocast+cyclic"}));
+  for (const BenchRecord& r : report.records)
+    EXPECT_EQ(r.output_bytes, 40u * 40u * 128u * (r.mode.starts_with("bf16") ? 2 : 4)) << r.mode;
+  // Every record's speed-up is against the reference in the same mode.
+  for (const BenchRecord& r : report.records) EXPECT_TRUE(r.speedup_vs_onehot.has_value()) << r.mode;
+}
+
+TEST(BenchMode, NamesRoundTripAndUnknownNamesAreInputErrors) {
+  for (const char* name : {"fp32", "bf16", "bf16-autocast", "accumulate", "fp32+cyclic", "accumulate+cyclic"})
+    EXPECT_EQ(parse_bench_mode(name).name(), name);
+  EXPECT_EQ(parse_bench_mode("bf16-autocast").precision, Precision::bf16_autocast);
+  EXPECT_EQ(parse_bench_mode("bf16+cyclic").cyclic, Cyclic::boltz);
+  EXPECT_THROW(parse_bench_mode("fp16"), InputError);
+  EXPECT_THROW(parse_bench_mode("+cyclic"), InputError);
+}
+
+TEST(BenchLayout, TheCyclicFormMakesOnlyTheSecondProteinCyclic) {
+  const Layout linear = bench_layout(200);
+  const Layout cyclic = bench_layout(200, true);
+  ASSERT_TRUE(cyclic.has_periods());
+  EXPECT_FALSE(linear.has_periods());
+  std::int64_t cyclic_tokens = 0;
+  for (std::int64_t t = 0; t < 200; ++t) {
+    const TokenIds token = cyclic.token(0, t);
+    const TokenIds plain = linear.token(0, t);
+    EXPECT_EQ(token.residue_index, plain.residue_index);
+    EXPECT_EQ(token.asym_id, plain.asym_id);
+    if (token.cyclic_period > 0) {
+      ++cyclic_tokens;
+      EXPECT_EQ(token.asym_id, 2);
+      EXPECT_EQ(token.cyclic_period, 17);  // 24 tokens: 16 plain residues + one residue of 8 atoms
+    }
+  }
+  EXPECT_EQ(cyclic_tokens, 24);  // 200 * 3 / 25
+}
+
 TEST(BenchRunner, RejectsPlansThatCannotRun) {
   BenchPlan plan;
   plan.backends = {"cpu"};
@@ -104,7 +155,7 @@ TEST(BenchRunner, RejectsPlansThatCannotRun) {
   plan.sizes = {16};
   plan.modes = {};
   EXPECT_THROW(validate(plan), InputError);
-  plan.modes = {OutputMode::write_fp32};
+  plan.modes = {BenchMode{}};
   plan.threads = {0};
   EXPECT_THROW(validate(plan), InputError);
   plan.threads = {1};

@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +21,7 @@ struct BenchArgs {
   std::vector<std::string> modes{"fp32", "bf16", "accumulate"};
   std::string streaming = "auto";
   std::string variant = "af3";
+  std::vector<std::string> cyclic{"none"};
   bool no_memory = false;
   std::string json;
   bool force = false;
@@ -47,7 +49,12 @@ int run_bench_command(BenchArgs& args) {
   plan.config.variant = parse_variant(args.variant);
   plan.backends = select_backends(args.backends);
   plan.modes.clear();
-  for (const std::string& mode : args.modes) plan.modes.push_back(parse_output_mode(mode));
+  for (const std::string& form : args.cyclic)
+    for (const std::string& name : args.modes) {
+      bench::BenchMode mode = bench::parse_bench_mode(name);
+      mode.cyclic = parse_cyclic(form);
+      if (std::find(plan.modes.begin(), plan.modes.end(), mode) == plan.modes.end()) plan.modes.push_back(mode);
+    }
   plan.streaming = args.streaming == "always"  ? Streaming::always
                    : args.streaming == "never" ? Streaming::never
                                                : Streaming::automatic;
@@ -109,9 +116,10 @@ void register_bench(CLI::App& root, Commands& commands) {
       ->delimiter(',');
   app->add_option("--n", args->plan.sizes, "token counts N, comma-separated (1..4096; default 256,512,1024,2048)")
       ->delimiter(',');
-  app->add_option("--modes", args->modes, "fp32, bf16, accumulate (comma-separated; default all three)")
+  app->add_option("--modes", args->modes,
+                  "fp32, bf16, bf16-autocast, accumulate (comma-separated; default fp32, bf16, accumulate)")
       ->delimiter(',')
-      ->check(CLI::IsMember({"fp32", "bf16", "accumulate"}));
+      ->check(CLI::IsMember({"fp32", "bf16", "bf16-autocast", "accumulate"}));
   app->add_option("--threads", args->plan.threads, "CPU thread counts, comma-separated (default: 1 and all cores)")
       ->delimiter(',');
   app->add_option("--reps", args->plan.reps, "timed repetitions per measurement (default 7)");
@@ -125,6 +133,11 @@ void register_bench(CLI::App& root, Commands& commands) {
   app->add_option("--r-max", args->plan.config.r_max, "residue/token clip (default 32)");
   app->add_option("--s-max", args->plan.config.s_max, "chain clip (default 2)");
   app->add_option("--variant", args->variant, "af3 (default) or paper")->check(CLI::IsMember({"af3", "paper"}));
+  app->add_option("--cyclic", args->cyclic,
+                  "none (default), boltz, or none,boltz: every mode on the linear layout and/or with its cyclic chain "
+                  "(Boltz offsets; records named MODE+cyclic)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"none", "boltz"}));
   app->add_option("--chunk-rows", args->plan.chunk_rows, "onehot: pair rows materialised per block (default 65536)");
   app->add_option("--streaming", args->streaming, "cpu stores: auto (default: regular), always (non-temporal), never")
       ->check(CLI::IsMember({"auto", "always", "never"}));

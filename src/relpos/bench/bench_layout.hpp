@@ -12,6 +12,8 @@ namespace relpos::bench {
 /// (8 tokens), and the rest as ligands of up to 24 atom-tokens each (one
 /// residue_index per ligand). Residues are numbered from 1, token_index is a
 /// global counter. Small N degrade gracefully (N = 0 gives an empty layout).
-Layout bench_layout(std::int64_t tokens);
+/// With `cyclic` the layout carries Boltz periods and the second protein is a
+/// cyclic chain (period: its residue count); every other token is linear.
+Layout bench_layout(std::int64_t tokens, bool cyclic = false);
 
 }  // namespace relpos::bench

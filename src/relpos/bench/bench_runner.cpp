@@ -98,7 +98,13 @@ Samples measure(Arena& arena, const std::function<void()>& work, const std::func
   return samples;
 }
 
-std::string mode_name(OutputMode mode) { return std::string(to_string(mode)); }
+// The config as `mode` computes it: the plan's, in the mode's regime and cyclic form.
+Config config_for(const Config& config, const BenchMode& mode) {
+  Config regime = config;
+  regime.precision = mode.precision;
+  regime.cyclic = mode.cyclic;
+  return regime;
+}
 
 struct Runnable {
   std::string name;
@@ -106,6 +112,30 @@ struct Runnable {
 };
 
 }  // namespace
+
+std::string BenchMode::name() const {
+  const bool autocast = output == OutputMode::write_bf16 && precision == Precision::bf16_autocast;
+  return fmt::format("{}{}", autocast ? "bf16-autocast" : to_string(output), cyclic == Cyclic::boltz ? "+cyclic" : "");
+}
+
+BenchMode parse_bench_mode(std::string_view name) {
+  const std::string_view given = name;
+  BenchMode mode;
+  if (name.ends_with("+cyclic")) {
+    mode.cyclic = Cyclic::boltz;
+    name.remove_suffix(std::string_view("+cyclic").size());
+  }
+  if (name == "bf16-autocast") {
+    mode.output = OutputMode::write_bf16;
+    mode.precision = Precision::bf16_autocast;
+  } else if (name == "fp32" || name == "bf16" || name == "accumulate") {
+    mode.output = parse_output_mode(name);
+  } else {
+    throw InputError(fmt::format(
+        "bench: unknown mode '{}' (expected fp32, bf16, bf16-autocast or accumulate, each optionally +cyclic)", given));
+  }
+  return mode;
+}
 
 double median(std::vector<double> samples) {
   if (samples.empty()) throw RuntimeFailure("median of no samples");
@@ -139,7 +169,7 @@ PeakMeasurement measure_backend_peak(const std::string& name, const BackendOptio
   const std::uint64_t bytes = count * element_bytes(mode);
   const int threads = options.threads > 0 ? options.threads : usable_cores();
   const auto backend = make_backend(name, options);
-  const Layout tiny_layout = bench_layout(kTinyTokens);
+  const Layout tiny_layout = bench_layout(kTinyTokens, problem.config.cyclic == Cyclic::boltz);
   const Problem tiny_problem{problem.config, tiny_layout, problem.weights};
   std::unique_ptr<HostArena> arena;
   void* data = nullptr;
@@ -191,8 +221,8 @@ BenchReport run_bench(const BenchPlan& plan, const std::function<void(const std:
   report.r_max = plan.config.r_max;
   report.s_max = plan.config.s_max;
   report.layout =
-      "bench_layout(N): homodimer (2 x 40%), a second protein (12%, one residue per-atom), ligands of <= 24 atom "
-      "tokens";
+      "bench_layout(N): homodimer (2 x 40%), a second protein (12%, one residue per-atom; a cyclic chain in +cyclic "
+      "modes), ligands of <= 24 atom tokens";
 
   std::vector<int> thread_counts = plan.threads;
   if (thread_counts.empty()) thread_counts = {1, usable_cores()};
@@ -239,12 +269,17 @@ BenchReport run_bench(const BenchPlan& plan, const std::function<void(const std:
   // Two passes: every peak-memory child first, forked while this process has
   // not yet run any path (a child inherits what the parent already touched,
   // e.g. OpenBLAS's buffers, and would not count it), then the timings.
-  std::map<std::tuple<std::string, OutputMode, std::int64_t, int>, std::uint64_t> peaks;
+  std::map<std::tuple<std::string, BenchMode, std::int64_t, int>, std::uint64_t> peaks;
   for (const bool memory_pass : {true, false}) {
     if (memory_pass && !plan.measure_memory) continue;
     for (const std::int64_t n : sizes) {
-      const Layout layout = bench_layout(n);
-      const Problem problem{plan.config, layout, weights};
+      const Layout linear = bench_layout(n);
+      const bool any_cyclic = std::any_of(plan.modes.begin(), plan.modes.end(),
+                                          [](const BenchMode& m) { return m.cyclic == Cyclic::boltz; });
+      const Layout cyclic = any_cyclic ? bench_layout(n, true) : Layout{};
+      auto problem_for = [&](const BenchMode& mode) {
+        return Problem{config_for(plan.config, mode), mode.cyclic == Cyclic::boltz ? cyclic : linear, weights};
+      };
       const std::int64_t channels = plan.config.c_z;
       const std::uint64_t count = static_cast<std::uint64_t>(n * n * channels);
       auto runs_at = [&](const std::string& name) {
@@ -252,13 +287,13 @@ BenchReport run_bench(const BenchPlan& plan, const std::function<void(const std:
         if (name == "onehot-blas") return n <= plan.max_n_blas;
         return true;
       };
-      auto shape_for = [&](OutputMode mode, int threads) {
+      auto shape_for = [&](const BenchMode& mode, int threads) {
         MemoryShape shape;
         shape.threads = threads;
-        shape.config = plan.config;
+        shape.config = config_for(plan.config, mode);
         shape.tokens = n;
         shape.chunk_rows = plan.chunk_rows;
-        shape.mode = mode;
+        shape.mode = mode.output;
         return shape;
       };
       auto options_for = [&](int threads) {
@@ -272,39 +307,40 @@ BenchReport run_bench(const BenchPlan& plan, const std::function<void(const std:
           for (const int threads : thread_counts) {
             if (r.name == "onehot" && threads != thread_counts.front()) continue;
             const int used = r.name == "onehot" ? 1 : threads;
-            for (OutputMode mode : plan.modes) {
-              progress(fmt::format("N={} {} {}: peak memory in a child ({} thread{})", n, r.name, mode_name(mode),
+            for (const BenchMode& mode : plan.modes) {
+              progress(fmt::format("N={} {} {}: peak memory in a child ({} thread{})", n, r.name, mode.name(),
                                    used, used == 1 ? "" : "s"));
               peaks[{r.name, mode, n, used}] =
-                  measure_backend_peak(r.name, options_for(used), problem, mode).extra_bytes();
+                  measure_backend_peak(r.name, options_for(used), problem_for(mode), mode.output).extra_bytes();
             }
           }
         }
         continue;
       }
 
-      for (OutputMode mode : plan.modes)
+      for (const BenchMode& mode : plan.modes)
         for (const PathMemory& path : memory_model(shape_for(mode, most_threads)))
           report.memory_model.push_back(
-              ModelPoint{path.path, mode_name(mode), n, channels, path.peak_bytes, path.extra_bytes});
+              ModelPoint{path.path, mode.name(), n, channels, path.peak_bytes, path.extra_bytes});
 
       // Timing: one fresh buffer per thread count (its first touch timed), every host backend into it.
       auto time_backend = [&](Arena& arena, const Runnable& r, int threads, void* data, double first_touch_ms) {
         const auto backend = make_backend(r.name, options_for(std::max(threads, 1)));
         auto* host = dynamic_cast<HostArena*>(&arena);
         if (r.name == "onehot-blas") openblas_set_num_threads(std::max(threads, 1));
-        for (OutputMode mode : plan.modes) {
-          const std::uint64_t bytes = count * element_bytes(mode);
+        for (const BenchMode& mode : plan.modes) {
+          const std::uint64_t bytes = count * element_bytes(mode.output);
           if (host != nullptr) {
             host->set_threads(threads);
-            host->set_partition_unit(static_cast<std::size_t>(n * channels) * element_bytes(mode));
+            host->set_partition_unit(static_cast<std::size_t>(n * channels) * element_bytes(mode.output));
           }
-          if (mode == OutputMode::accumulate) arena.fill(static_cast<float*>(data), count, 0.0f);
-          const PairOutput out{mode, arena.space(), data, 1, n, channels};
-          progress(fmt::format("N={} {} {} threads={}: timing", n, r.name, mode_name(mode), threads));
-          const bool rmw = mode == OutputMode::accumulate;
+          if (mode.output == OutputMode::accumulate) arena.fill(static_cast<float*>(data), count, 0.0f);
+          const PairOutput out{mode.output, arena.space(), data, 1, n, channels};
+          const Problem regime = problem_for(mode);
+          progress(fmt::format("N={} {} {} threads={}: timing", n, r.name, mode.name(), threads));
+          const bool rmw = mode.output == OutputMode::accumulate;
           const Samples samples = measure(
-              arena, [&] { backend->run(problem, out); },
+              arena, [&] { backend->run(regime, out); },
               [&] {
                 return rmw ? arena.time_read_modify_write_limit(static_cast<float*>(data), count)
                            : arena.time_write_limit(data, bytes);
@@ -315,7 +351,7 @@ BenchReport run_bench(const BenchPlan& plan, const std::function<void(const std:
 
           BenchRecord record;
           record.backend = r.name;
-          record.mode = mode_name(mode);
+          record.mode = mode.name();
           record.n = n;
           record.c_z = channels;
           record.threads = threads;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "relpos/backend.hpp"
@@ -16,17 +17,34 @@
 
 namespace relpos::bench {
 
+/// What one timing computes: an output mode in a precision regime ("fp32",
+/// "bf16", "bf16-autocast" (a bf16 write, W rounded first), "accumulate"), on
+/// bench_layout(N) linear or with its cyclic chain ("+cyclic": Boltz offsets).
+struct BenchMode {
+  OutputMode output = OutputMode::write_fp32;
+  Precision precision = Precision::fp32;
+  Cyclic cyclic = Cyclic::none;
+
+  std::string name() const;
+  friend auto operator<=>(const BenchMode&, const BenchMode&) = default;
+};
+
+/// Throws InputError naming the mode for anything else.
+BenchMode parse_bench_mode(std::string_view name);
+
 struct BenchPlan {
   std::vector<std::string> backends;  ///< names; unavailable ones are skipped with a note
   std::vector<std::int64_t> sizes{256, 512, 1024, 2048};
-  std::vector<OutputMode> modes{OutputMode::write_fp32, OutputMode::write_bf16, OutputMode::accumulate};
+  std::vector<BenchMode> modes{{OutputMode::write_fp32, Precision::fp32},
+                               {OutputMode::write_bf16, Precision::fp32},
+                               {OutputMode::accumulate, Precision::fp32}};
   std::vector<int> threads;  ///< host thread counts; empty = 1 and all cores
   int reps = 7;
   std::int64_t max_n_onehot = 512;  ///< the sequential reference grows as N^2 * F * c_z: seconds at N = 512
   std::int64_t max_n_blas = 2048;
   double time_budget_s = 30;   ///< per measurement: no new rep starts after this (at least one is kept)
   bool measure_memory = true;  ///< peak memory of each host path in a forked child
-  Config config;
+  Config config;  ///< variant, r_max, s_max, c_z; the precision and cyclic form are each mode's
   std::int64_t chunk_rows = 1 << 16;
   Streaming streaming = Streaming::automatic;
   std::uint64_t seed = 1;
