@@ -7,6 +7,7 @@
 #include <xtensor/xview.hpp>
 
 #include "relpos/backend.hpp"
+#include "relpos/backends/registry.hpp"
 #include "relpos/compare.hpp"
 #include "relpos/errors.hpp"
 #include "relpos/layouts/builtin_layouts.hpp"

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "relpos/backend.hpp"
+#include "relpos/backends/registry.hpp"
 #include "relpos/bench/bench_runner.hpp"
 #include "relpos/bench/bench_layout.hpp"
 #include "relpos/bench/memory_model.hpp"

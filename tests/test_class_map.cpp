@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "relpos/backend.hpp"
+#include "relpos/backends/registry.hpp"
 #include "relpos/errors.hpp"
 #include "relpos/io/class_map.hpp"
 #include "relpos/io/fixture.hpp"

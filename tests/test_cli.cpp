@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "relpos/backend.hpp"
+#include "relpos/backends/registry.hpp"
 #include "relpos/io/fixture.hpp"
 #include "relpos/synthetic_weights.hpp"
 #include "cli_runner.hpp"

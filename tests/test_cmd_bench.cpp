@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "relpos/backend.hpp"
+#include "relpos/backends/registry.hpp"
 #include "cli_runner.hpp"
 #include "relpos/bench/bench_record.hpp"
 

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "relpos/backend.hpp"
+#include "relpos/backends/registry.hpp"
 #include "relpos/compare.hpp"
 #include "relpos/errors.hpp"
 #include "relpos/synthetic_weights.hpp"

@@ -8,6 +8,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "relpos/backend.hpp"
+#include "relpos/backends/registry.hpp"
 #include "relpos/backends/cpu_lookup.hpp"
 #include "relpos/bench/bench_layout.hpp"
 #include "relpos/compare.hpp"

@@ -16,7 +16,8 @@
 #include <vector>
 
 #include "relpos/backend.hpp"
-#include "relpos/bench/arena.hpp"
+#include "relpos/backends/registry.hpp"
+#include "relpos/arena.hpp"
 #include "relpos/compare.hpp"
 #include "relpos/errors.hpp"
 #include "relpos/synthetic_weights.hpp"
@@ -182,7 +183,7 @@ TEST(CudaBackend, WithoutADeviceRunFailsNamingTheReason) {
 TEST(CudaDeviceArena, WithoutADeviceIsARuntimeFailure) {
   const auto why = cuda_unavailable();
   if (!why) GTEST_SKIP() << "a CUDA device is present: this test covers machines without one";
-  EXPECT_THROW(bench::make_device_arena(), RuntimeFailure);
+  EXPECT_THROW(make_backend("cuda")->make_arena(), RuntimeFailure);
 }
 
 /// The `cuda` row of `relpos backends`, as the CLI prints it.
@@ -587,7 +588,7 @@ TEST(CudaBf16Rounding, SharedRuleMatchesTheHardwareConversion) {
 
 TEST(CudaDeviceArena, AllocatesFillsCopiesAndTimes) {
   SKIP_WITHOUT_CUDA_DEVICE();
-  const auto arena = bench::make_device_arena();
+  const auto arena = make_backend("cuda")->make_arena();
   EXPECT_EQ(arena->space(), MemorySpace::device);
   EXPECT_NE(arena->describe().find("write limit"), std::string::npos);
   const std::size_t count = (std::size_t{1} << 22) + 3;  // not a whole number of vectors

@@ -12,6 +12,7 @@
 #include <variant>
 
 #include "relpos/backend.hpp"
+#include "relpos/backends/registry.hpp"
 #include "relpos/errors.hpp"
 #include "relpos/io/fixture.hpp"
 #include "relpos/io/hdf5_file.hpp"

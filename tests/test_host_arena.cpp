@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "relpos/bench/arena.hpp"
+#include "relpos/arena.hpp"
 #include "relpos/bench/host_arena.hpp"
 #include "relpos/errors.hpp"
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "relpos/backend.hpp"
+#include "relpos/backends/registry.hpp"
 #include "relpos/compare.hpp"
 #include "relpos/cuda/lookup_core.hpp"
 #include "relpos/layouts/builtin_layouts.hpp"

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "relpos/backend.hpp"
+#include "relpos/backends/registry.hpp"
 #include "relpos/errors.hpp"
 #include "relpos/fixtures/fixture_maker.hpp"
 #include "relpos/io/fixture.hpp"

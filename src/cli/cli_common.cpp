@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "relpos/backends/registry.hpp"
 #include "relpos/errors.hpp"
 
 namespace relpos::cli {

@@ -1,21 +1,55 @@
 #include <cstdio>
 
+#include <fmt/format.h>
+
 #include "cli/commands.hpp"
+#include "relpos/backends/registry.hpp"
+#include "relpos/bench/memory_model.hpp"
 
 namespace relpos::cli {
+namespace {
+
+std::string_view role_text(BenchRole role) {
+  switch (role) {
+    case BenchRole::lookup: return "lookup";
+    case BenchRole::sequential_reference: return "sequential reference";
+    case BenchRole::blas_reference: return "one-hot + BLAS original";
+  }
+  return "?";
+}
+
+std::string space_text(MemorySpace space) { return space == MemorySpace::host ? "host" : "device"; }
+
+}  // namespace
 
 void register_backends(CLI::App& root, Commands& commands) {
-  CLI::App* app = root.add_subcommand("backends", "List every backend and whether it can run here");
+  CLI::App* app = root.add_subcommand("backends", "List every registered backend, as it describes itself, and whether it can run here");
   commands.push_back({app, [] {
-                        Table table({"backend", "available", "summation", "detail"});
-                        for (std::string_view name : backend_names()) {
-                          const auto backend = make_backend(name);
+                        // The workspace column: each backend's own memory model at N = 1024, fp32, c_z = 128.
+                        MemoryShape shape;
+                        shape.tokens = 1024;
+                        Table table({"backend", "available", "role", "held to (fp32 / bf16 regimes)", "writes",
+                                     "extra memory at N=1024", "detail"});
+                        for (const BackendEntry& entry : registered_backends()) {
+                          const auto backend = entry.make({});
                           const Availability availability = backend->availability();
-                          table.add({std::string(name), availability.available ? "yes" : "no",
-                                     backend->exact_order() ? "reference order (bitwise)" : "reordered (bound:6 fp32, rbound:6 bf16 regimes)",
+                          const MemorySpace native = backend->native_space();
+                          const std::string writes =
+                              backend->accepts(native == MemorySpace::host ? MemorySpace::device : MemorySpace::host)
+                                  ? "host, device"
+                                  : space_text(native);
+                          table.add({entry.name, availability.available ? "yes" : "no",
+                                     std::string(role_text(backend->traits().role)),
+                                     fmt::format("{} / {}", backend->policy(Precision::fp32).str(),
+                                                 backend->policy(Precision::bf16_autocast).str()),
+                                     writes,
+                                     bench::format_bytes(bench::backend_memory_model(entry.name, shape).extra_bytes),
                                      availability.detail});
                         }
                         std::fputs(table.str().c_str(), stdout);
+                        std::printf("\n");
+                        for (const BackendEntry& entry : registered_backends())
+                          std::printf("%s: %s\n", entry.name.c_str(), entry.summary.c_str());
                         return 0;
                       }});
 }

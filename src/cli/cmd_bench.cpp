@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "cli/commands.hpp"
+#include "relpos/backends/registry.hpp"
 #include "relpos/bench/bench_runner.hpp"
 #include "relpos/bench/memory_model.hpp"
 #include "relpos/errors.hpp"

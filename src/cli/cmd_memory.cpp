@@ -10,14 +10,14 @@ namespace relpos::cli {
 namespace {
 
 struct MemoryArgs {
-  bench::MemoryShape shape;
+  MemoryShape shape;
   std::string mode = "fp32";
   std::string variant = "af3";
   bool details = false;
 };
 
 int run_memory(MemoryArgs& args) {
-  bench::MemoryShape& shape = args.shape;
+  MemoryShape& shape = args.shape;
   shape.config.variant = parse_variant(args.variant);
   shape.mode = parse_output_mode(args.mode);
   validate(shape.config);
@@ -34,7 +34,7 @@ int run_memory(MemoryArgs& args) {
   Table table({"path", "peak", accumulate ? "beyond z" : "beyond output", "live at the peak"});
   for (const bench::PathMemory& path : bench::memory_model(shape)) {
     std::string live;
-    for (const bench::LiveBuffer& buffer : path.live_at_peak)
+    for (const LiveBuffer& buffer : path.live_at_peak)
       live += fmt::format("{}{} {}", live.empty() ? "" : " + ", buffer.name, bench::format_bytes(buffer.bytes));
     table.add({path.path, bench::format_bytes(path.peak_bytes), bench::format_bytes(path.extra_bytes), live});
   }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "relpos/backends/registry.hpp"
 #include "cli/property_runs.hpp"
 #include "relpos/errors.hpp"
 #include "relpos/harness/candidate.hpp"
@@ -29,7 +30,7 @@ void register_prove(CLI::App& root, Commands& commands) {
   auto args = std::make_shared<ProveArgs>();
   CLI::App* app = root.add_subcommand(
       "prove", "Run the property suite (generated cases, shrunk counterexamples) on a backend or an external candidate");
-  app->add_option("--backend", args->backend, "a backend: onehot, onehot-blas, cpu or cuda");
+  app->add_option("--backend", args->backend, fmt::format("a backend: {}", backend_list()));
   app->add_option("--candidate-cmd", args->candidate_command,
                   "an external program speaking the line protocol of docs/candidate-protocol.md (run with /bin/sh -c)");
   app->add_option("--timeout", args->timeout, "candidate: seconds allowed per case (default 60)")

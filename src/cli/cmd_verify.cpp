@@ -5,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "cli/property_runs.hpp"
 #include "cli/verification.hpp"
+#include "relpos/backends/registry.hpp"
 #include "relpos/errors.hpp"
 #include "relpos/verify.hpp"
 
@@ -48,8 +49,7 @@ void register_verify(CLI::App& root, Commands& commands) {
   CLI::App* app = root.add_subcommand("verify", "Recompute fixtures with each backend and compare with their output");
   app->add_option("files", args->files, "fixture files (format v1 or v2)")->required();
   CLI::Option* backend =
-      app->add_option("--backend", args->backends, "all (default) or backend names: onehot onehot-blas cpu cuda "
-                                                   "(repeatable or comma list)")
+      app->add_option("--backend", args->backends, fmt::format("all (default) or backend names: {} (repeatable or comma list)", backend_list()))
           ->delimiter(',');
   app->add_option("--policy", args->policy, "override the fixture's policy: bitwise, bound:K, rbound:K, ulp:K, allclose[:R,A]");
   CLI::Option* candidate = app->add_option(

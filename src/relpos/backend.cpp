@@ -1,14 +1,10 @@
 #include "relpos/backend.hpp"
 
 #include <algorithm>
-#include <array>
 #include <limits>
 
 #include <fmt/format.h>
 
-#include "relpos/backends/cpu_lookup.hpp"
-#include "relpos/backends/cuda_lookup.hpp"
-#include "relpos/backends/onehot.hpp"
 #include "relpos/errors.hpp"
 
 namespace relpos {
@@ -27,19 +23,6 @@ void Backend::run(const Problem& problem, const PairOutput& out) const {
                                  out.space == MemorySpace::host ? "host" : "device"));
   if (out.elements() == 0) return;
   compute(problem, out);
-}
-
-std::span<const std::string_view> backend_names() {
-  static constexpr std::array<std::string_view, 4> kNames = {"onehot", "onehot-blas", "cpu", "cuda"};
-  return kNames;
-}
-
-std::unique_ptr<Backend> make_backend(std::string_view name, const BackendOptions& options) {
-  if (name == "onehot") return make_onehot_backend(OnehotForm::sequential, options);
-  if (name == "onehot-blas") return make_onehot_backend(OnehotForm::blas, options);
-  if (name == "cpu") return make_cpu_lookup_backend(options);
-  if (name == "cuda") return make_cuda_lookup_backend(options);
-  throw InputError(fmt::format("unknown backend '{}' (known: onehot, onehot-blas, cpu, cuda)", name));
 }
 
 namespace {

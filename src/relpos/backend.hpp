@@ -6,7 +6,10 @@
 #include <string>
 #include <string_view>
 
+#include "relpos/arena.hpp"
+#include "relpos/memory_shape.hpp"
 #include "relpos/pair_output.hpp"
+#include "relpos/policy.hpp"
 #include "relpos/problem.hpp"
 
 namespace relpos {
@@ -26,6 +29,19 @@ struct BackendOptions {
   void* cuda_stream = nullptr;             ///< cuda: a cudaStream_t, nullptr = default stream
 };
 
+/// How relpos bench treats a backend; it states this itself, nothing names it.
+enum class BenchRole {
+  lookup,                ///< a fast path: timed at every N, speed-ups reported against the references
+  sequential_reference,  ///< the bitwise reference: run only up to --max-n-onehot (it grows as N^2 F c_z)
+  blas_reference,        ///< the one-hot + BLAS original: run only up to --max-n-blas
+};
+
+struct BackendTraits {
+  BenchRole role = BenchRole::lookup;
+  bool threaded = true;         ///< honours BackendOptions::threads (else timed once, single-threaded)
+  std::string instruction_set;  ///< the vector instructions it runs with here ("avx512bw"), if it has a choice
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -38,6 +54,18 @@ class Backend {
   virtual bool accepts(MemorySpace space) const { return space == MemorySpace::host; }
   /// Where this backend's output naturally lives (benchmarks allocate there).
   virtual MemorySpace native_space() const { return MemorySpace::host; }
+  virtual BackendTraits traits() const { return {}; }
+  /// What it holds beyond the pair tensor at `shape` (relpos memory, relpos bench).
+  virtual Workspace workspace(const MemoryShape& shape) const = 0;
+  /// Memory and clocks in native_space() for timing. Host backends are timed
+  /// in relpos bench's host arena and need not provide one (nullptr); a
+  /// device backend throws RuntimeFailure when it cannot run here.
+  virtual std::unique_ptr<Arena> make_arena() const { return nullptr; }
+  /// The policy it is held to against the sequential reference in `precision`
+  /// (bitwise in the reference's order, else bound:6 / rbound:6).
+  Policy policy(Precision precision) const {
+    return policy_for_backend(Policy::bitwise(), exact_order(), precision);
+  }
 
   /// Validates problem and output (InputError), then computes into `out`.
   void run(const Problem& problem, const PairOutput& out) const;
@@ -45,13 +73,6 @@ class Backend {
  protected:
   virtual void compute(const Problem& problem, const PairOutput& out) const = 0;
 };
-
-/// Every backend this project knows, in display order: onehot, onehot-blas, cpu, cuda.
-std::span<const std::string_view> backend_names();
-
-/// Throws InputError for an unknown name. A known backend that cannot run here
-/// (cuda without a device) is still returned: ask availability().
-std::unique_ptr<Backend> make_backend(std::string_view name, const BackendOptions& options = {});
 
 /// Anything that fills a host PairOutput for a Problem: Backend::run, a user's kernel, a mutant.
 using OutputWriter = std::function<void(const Problem&, const PairOutput&)>;

@@ -3,6 +3,7 @@
 
 #include <limits>
 
+#include "relpos/backends/registry.hpp"
 #include "relpos/errors.hpp"
 #include "relpos/harness/case.hpp"
 #include "relpos/harness/properties.hpp"

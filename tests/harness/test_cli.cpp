@@ -9,6 +9,7 @@
 
 #include "cli_runner.hpp"
 #include "relpos/backend.hpp"
+#include "relpos/backends/registry.hpp"
 #include "relpos/io/fixture.hpp"
 #include "relpos/io/temporary_directory.hpp"
 #include "relpos/synthetic_weights.hpp"

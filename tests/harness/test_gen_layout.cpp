@@ -7,6 +7,7 @@
 #include <functional>
 #include <limits>
 
+#include "relpos/backends/registry.hpp"
 #include "relpos/harness/gen_case.hpp"
 #include "relpos/harness/gen_layout.hpp"
 #include "relpos/harness/prove.hpp"

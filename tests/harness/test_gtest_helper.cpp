@@ -4,6 +4,7 @@
 #include <gtest/gtest-spi.h>
 
 #include "relpos/backend.hpp"
+#include "relpos/backends/registry.hpp"
 
 namespace {
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <optional>
 
+#include "relpos/backends/registry.hpp"
 #include "relpos/errors.hpp"
 #include "relpos/harness/gen_case.hpp"
 #include "relpos/harness/gtest.hpp"

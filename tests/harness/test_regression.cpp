@@ -7,6 +7,7 @@
 #include <limits>
 #include <optional>
 
+#include "relpos/backends/registry.hpp"
 #include "relpos/errors.hpp"
 #include "relpos/harness/case_json.hpp"
 #include "relpos/harness/mutants.hpp"

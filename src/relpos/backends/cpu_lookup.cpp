@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 #include <vector>
+#include <fmt/format.h>
 #include <xsimd/xsimd.hpp>
 
 #include "relpos/backends/cpu_lookup_kernel.hpp"
@@ -130,6 +131,18 @@ class CpuLookupBackend final : public Backend {
   explicit CpuLookupBackend(const BackendOptions& options) : options_(options) {}
 
   std::string_view name() const override { return "cpu"; }
+  Availability availability() const override {
+    return {true, fmt::format("built in, {} kernel", cpu_lookup_instruction_set())};
+  }
+  BackendTraits traits() const override {
+    return {.role = BenchRole::lookup, .threaded = true, .instruction_set = std::string(cpu_lookup_instruction_set())};
+  }
+  Workspace workspace(const MemoryShape& shape) const override {
+    return {"this project's fused CPU lookup: writes (or adds) straight into the pair tensor",
+            {{"W^T + pair table + segments",
+              cpu_lookup_workspace_bytes(shape.config, shape.mode, shape.batch * shape.tokens)}},
+            {}};
+  }
 
  protected:
   void compute(const Problem& problem, const PairOutput& out) const override {

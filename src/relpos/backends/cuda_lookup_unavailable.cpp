@@ -14,6 +14,11 @@ class CudaNotCompiled final : public Backend {
     return {false, "not compiled (configure with nvcc on PATH or RELPOS_CUDA=ON)"};
   }
   bool accepts(MemorySpace) const override { return true; }
+  MemorySpace native_space() const override { return MemorySpace::device; }
+  Workspace workspace(const MemoryShape& shape) const override { return cuda_lookup_workspace(shape); }
+  std::unique_ptr<Arena> make_arena() const override {
+    throw RuntimeFailure("cuda: this build of relpos has no CUDA backend (not compiled)");
+  }
 
  protected:
   void compute(const Problem&, const PairOutput&) const override {

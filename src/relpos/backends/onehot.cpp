@@ -57,6 +57,32 @@ class OnehotBackend final : public Backend {
 
   std::string_view name() const override { return form_ == OnehotForm::blas ? "onehot-blas" : "onehot"; }
   bool exact_order() const override { return form_ == OnehotForm::sequential; }
+  BackendTraits traits() const override {
+    if (form_ == OnehotForm::blas) return {.role = BenchRole::blas_reference, .threaded = true};
+    return {.role = BenchRole::sequential_reference, .threaded = false};
+  }
+
+  Workspace workspace(const MemoryShape& shape) const override {
+    const Config& config = shape.config;
+    const auto bytes = [](std::int64_t value) { return static_cast<std::uint64_t>(value); };
+    const std::int64_t total_rows = shape.pairs();
+    const std::int64_t chunk = std::min(shape.chunk_rows, std::max<std::int64_t>(total_rows, 1));
+    Workspace w;
+    w.buffers.push_back({"fp32 W^T", bytes(config.feature_width() * config.c_z) * 4});
+    w.buffers.push_back(
+        {fmt::format("fp32 feature{} block, {} rows", shape.mode == OutputMode::write_fp32 ? "" : " + result", chunk),
+         onehot_workspace_bytes(total_rows, shape.chunk_rows, config.feature_width(), config.c_z, shape.mode)});
+    const bool threaded_blas = form_ == OnehotForm::blas && shape.threads > 1;
+    if (threaded_blas)
+      w.buffers.push_back({"OpenBLAS packed copy of the feature block", bytes(chunk * config.feature_width()) * 4});
+    w.description = fmt::format("this project's {} one-hot path, {} pair rows per block",
+                                form_ == OnehotForm::sequential ? "sequential" : "OpenBLAS", shape.chunk_rows);
+    if (form_ == OnehotForm::blas)
+      w.note = threaded_blas ? fmt::format("{} OpenBLAS threads; the packed copy is capped per OpenBLAS build",
+                                           shape.threads)
+                             : "1 OpenBLAS thread: packing stays within OpenBLAS's preallocated buffer";
+    return w;
+  }
 
  protected:
   void compute(const Problem& problem, const PairOutput& out) const override {
@@ -74,6 +100,8 @@ class OnehotBackend final : public Backend {
       for (float& w : rounded_weights) w = regime_weight(precision, w);
     }
     const float* weights = rounded_weights.size() != 0 ? rounded_weights.data() : problem.weights.data();
+    // OpenBLAS's thread count is process-wide: set it only when asked for one.
+    if (form_ == OnehotForm::blas && options_.threads > 0) openblas_set_num_threads(options_.threads);
 
     std::vector<float> features(static_cast<std::size_t>(chunk * width));
     // Straight into the output only when nothing happens after the sum.

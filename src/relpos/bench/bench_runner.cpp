@@ -1,6 +1,5 @@
 #include "relpos/bench/bench_runner.hpp"
 
-#include <cblas.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,7 +14,7 @@
 #include <set>
 #include <thread>
 
-#include "relpos/backends/cpu_lookup.hpp"
+#include "relpos/backends/registry.hpp"
 #include "relpos/bench/bench_layout.hpp"
 #include "relpos/bench/host_arena.hpp"
 #include "relpos/bench/memory_model.hpp"
@@ -106,9 +105,11 @@ Config config_for(const Config& config, const BenchMode& mode) {
   return regime;
 }
 
+// A backend of the plan that can run here, as it describes itself.
 struct Runnable {
   std::string name;
   MemorySpace space = MemorySpace::host;
+  BackendTraits traits;
 };
 
 }  // namespace
@@ -175,7 +176,6 @@ PeakMeasurement measure_backend_peak(const std::string& name, const BackendOptio
   void* data = nullptr;
   return measure_peak_in_child(
       [&] {
-        if (name == "onehot-blas") openblas_set_num_threads(threads);
         // A tiny run first maps the path's code into the child (see measure_peak_in_child).
         std::vector<float> tiny_out(static_cast<std::size_t>(kTinyTokens * kTinyTokens * channels));
         backend->run(tiny_problem, PairOutput{mode, MemorySpace::host, tiny_out.data(), 1, kTinyTokens, channels});
@@ -194,11 +194,17 @@ PeakMeasurement measure_backend_peak(const std::string& name, const BackendOptio
 }
 
 void fill_speedups(std::vector<BenchRecord>& records) {
+  std::map<std::string, BenchRole> roles;
+  for (const BackendEntry& entry : registered_backends()) roles[entry.name] = entry.make({})->traits().role;
+  const auto role_of = [&](const std::string& name) {
+    const auto found = roles.find(name);
+    return found == roles.end() ? BenchRole::lookup : found->second;
+  };
   std::map<std::tuple<std::string, std::int64_t, int>, double> blas;
   std::map<std::pair<std::string, std::int64_t>, double> sequential;
   for (const BenchRecord& r : records) {
-    if (r.backend == "onehot-blas") blas[{r.mode, r.n, r.threads}] = r.median_ms;
-    if (r.backend == "onehot") sequential[{r.mode, r.n}] = r.median_ms;
+    if (role_of(r.backend) == BenchRole::blas_reference) blas[{r.mode, r.n, r.threads}] = r.median_ms;
+    if (role_of(r.backend) == BenchRole::sequential_reference) sequential[{r.mode, r.n}] = r.median_ms;
   }
   for (BenchRecord& r : records) {
     if (r.median_ms <= 0) continue;
@@ -209,230 +215,295 @@ void fill_speedups(std::vector<BenchRecord>& records) {
   }
 }
 
-BenchReport run_bench(const BenchPlan& plan, const std::function<void(const std::string&)>& progress) {
-  validate(plan);
-  BenchReport report;
-  report.relpos_version = kVersion;
-  report.date = utc_now();
-  report.cpu = cpu_model();
-  report.cores = usable_cores();
-  report.simd = std::string(cpu_lookup_instruction_set());
-  report.load_before = load_average();
-  report.r_max = plan.config.r_max;
-  report.s_max = plan.config.s_max;
-  report.layout =
-      "bench_layout(N): homodimer (2 x 40%), a second protein (12%, one residue per-atom; a cyclic chain in +cyclic "
-      "modes), ligands of <= 24 atom tokens";
+namespace {
 
-  std::vector<int> thread_counts = plan.threads;
-  if (thread_counts.empty()) thread_counts = {1, usable_cores()};
-  std::sort(thread_counts.begin(), thread_counts.end());
-  thread_counts.erase(std::unique(thread_counts.begin(), thread_counts.end()), thread_counts.end());
-  const int most_threads = thread_counts.back();
+// One run of a plan: the backends that can run, the sizes and thread counts,
+// and the report filled step by step.
+class BenchRun {
+ public:
+  BenchRun(const BenchPlan& plan, const std::function<void(const std::string&)>& progress)
+      : plan_(plan), progress_(progress), weights_(protenix_synthetic_weights(plan.config, plan.seed)) {
+    thread_counts_ = plan.threads.empty() ? std::vector<int>{1, usable_cores()} : plan.threads;
+    std::sort(thread_counts_.begin(), thread_counts_.end());
+    thread_counts_.erase(std::unique(thread_counts_.begin(), thread_counts_.end()), thread_counts_.end());
+    sizes_ = plan.sizes;
+    std::sort(sizes_.begin(), sizes_.end());
+    sizes_.erase(std::unique(sizes_.begin(), sizes_.end()), sizes_.end());
+  }
 
-  // Backends that can run here; the rest get one note each.
-  std::vector<Runnable> runnable;
-  for (const std::string& name : plan.backends) {
-    auto backend = make_backend(name, {.threads = 1, .streaming = plan.streaming, .chunk_rows = plan.chunk_rows});
-    const Availability availability = backend->availability();
-    if (!availability.available) {
-      report.notes.push_back(fmt::format("{}: not available here ({})", name, availability.detail));
-      progress(report.notes.back());
-      continue;
+  BenchReport run() {
+    describe_machine();
+    select_backends();
+    note_size_limits();
+    // Two passes: every peak-memory child first, forked while this process has
+    // not yet run any path (a child inherits what the parent already touched,
+    // e.g. OpenBLAS's buffers, and would not count it), then the timings.
+    if (plan_.measure_memory)
+      for (const std::int64_t n : sizes_) measure_peaks(Size(plan_, n, weights_));
+    for (const std::int64_t n : sizes_) {
+      const Size size(plan_, n, weights_);
+      add_memory_model(size);
+      time_host_backends(size);
+      time_device_backends(size);
     }
-    const MemorySpace space = backend->native_space();
-    runnable.push_back({name, space});
-  }
-  if (std::any_of(runnable.begin(), runnable.end(), [](const Runnable& r) { return r.name == "onehot"; }) &&
-      std::any_of(plan.sizes.begin(), plan.sizes.end(), [&](std::int64_t n) { return n > plan.max_n_onehot; })) {
-    report.notes.push_back(
-        fmt::format("onehot (sequential reference) run only for N <= {} (--max-n-onehot): its time grows as N^2 "
-                    "(seconds at N = 512)",
-                    plan.max_n_onehot));
-    progress("note: " + report.notes.back());
-  }
-  if (std::any_of(runnable.begin(), runnable.end(), [](const Runnable& r) { return r.name == "onehot-blas"; }) &&
-      std::any_of(plan.sizes.begin(), plan.sizes.end(), [&](std::int64_t n) { return n > plan.max_n_blas; })) {
-    report.notes.push_back(
-        fmt::format("onehot-blas run only for N <= {} (--max-n-blas); no speed-up is extrapolated", plan.max_n_blas));
-    progress("note: " + report.notes.back());
+    fill_speedups(report_.records);
+    report_.load_after = load_average();
+    return std::move(report_);
   }
 
-  const Weights weights = protenix_synthetic_weights(plan.config, plan.seed);
-  std::vector<std::int64_t> sizes = plan.sizes;
-  std::sort(sizes.begin(), sizes.end());
-  sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+ private:
+  // One N: its layouts (linear, and cyclic when a mode needs it) and the problem of each mode.
+  struct Size {
+    Size(const BenchPlan& plan, std::int64_t tokens, const Weights& w)
+        : n(tokens), channels(plan.config.c_z), count(static_cast<std::uint64_t>(tokens * tokens * plan.config.c_z)),
+          config(plan.config), weights(w), linear(bench_layout(tokens)) {
+      if (std::any_of(plan.modes.begin(), plan.modes.end(), [](const BenchMode& m) { return m.cyclic == Cyclic::boltz; }))
+        cyclic = bench_layout(tokens, true);
+    }
+    Problem problem(const BenchMode& mode) const {
+      return Problem{config_for(config, mode), mode.cyclic == Cyclic::boltz ? cyclic : linear, weights};
+    }
+    std::int64_t n, channels;
+    std::uint64_t count;
+    Config config;
+    const Weights& weights;
+    Layout linear, cyclic;
+  };
 
-  std::unique_ptr<Arena> device_arena;
-  bool device_tried = false;
+  void describe_machine() {
+    report_.relpos_version = kVersion;
+    report_.date = utc_now();
+    report_.cpu = cpu_model();
+    report_.cores = usable_cores();
+    report_.load_before = load_average();
+    report_.r_max = plan_.config.r_max;
+    report_.s_max = plan_.config.s_max;
+    report_.layout =
+        "bench_layout(N): homodimer (2 x 40%), a second protein (12%, one residue per-atom; a cyclic chain in "
+        "+cyclic modes), ligands of <= 24 atom tokens";
+  }
 
-  // Two passes: every peak-memory child first, forked while this process has
-  // not yet run any path (a child inherits what the parent already touched,
-  // e.g. OpenBLAS's buffers, and would not count it), then the timings.
-  std::map<std::tuple<std::string, BenchMode, std::int64_t, int>, std::uint64_t> peaks;
-  for (const bool memory_pass : {true, false}) {
-    if (memory_pass && !plan.measure_memory) continue;
-    for (const std::int64_t n : sizes) {
-      const Layout linear = bench_layout(n);
-      const bool any_cyclic = std::any_of(plan.modes.begin(), plan.modes.end(),
-                                          [](const BenchMode& m) { return m.cyclic == Cyclic::boltz; });
-      const Layout cyclic = any_cyclic ? bench_layout(n, true) : Layout{};
-      auto problem_for = [&](const BenchMode& mode) {
-        return Problem{config_for(plan.config, mode), mode.cyclic == Cyclic::boltz ? cyclic : linear, weights};
-      };
-      const std::int64_t channels = plan.config.c_z;
-      const std::uint64_t count = static_cast<std::uint64_t>(n * n * channels);
-      auto runs_at = [&](const std::string& name) {
-        if (name == "onehot") return n <= plan.max_n_onehot;
-        if (name == "onehot-blas") return n <= plan.max_n_blas;
-        return true;
-      };
-      auto shape_for = [&](const BenchMode& mode, int threads) {
-        MemoryShape shape;
-        shape.threads = threads;
-        shape.config = config_for(plan.config, mode);
-        shape.tokens = n;
-        shape.chunk_rows = plan.chunk_rows;
-        shape.mode = mode.output;
-        return shape;
-      };
-      auto options_for = [&](int threads) {
-        return BackendOptions{.threads = threads, .streaming = plan.streaming, .chunk_rows = plan.chunk_rows};
-      };
+  void note(std::string text) {
+    report_.notes.push_back(std::move(text));
+    progress_("note: " + report_.notes.back());
+  }
 
-      if (memory_pass) {
-        for (const Runnable& r : runnable) {
-          if (r.space != MemorySpace::host || !runs_at(r.name)) continue;
-          // Per thread count: cpu's per-thread scratch and OpenBLAS's threaded packing both grow with it.
-          for (const int threads : thread_counts) {
-            if (r.name == "onehot" && threads != thread_counts.front()) continue;
-            const int used = r.name == "onehot" ? 1 : threads;
-            for (const BenchMode& mode : plan.modes) {
-              progress(fmt::format("N={} {} {}: peak memory in a child ({} thread{})", n, r.name, mode.name(),
-                                   used, used == 1 ? "" : "s"));
-              peaks[{r.name, mode, n, used}] =
-                  measure_backend_peak(r.name, options_for(used), problem_for(mode), mode.output).extra_bytes();
-            }
-          }
-        }
+  // The backends that can run here; the rest get one note each.
+  void select_backends() {
+    for (const std::string& name : plan_.backends) {
+      const auto backend = make_backend(name, options_for(1));
+      const Availability availability = backend->availability();
+      if (!availability.available) {
+        report_.notes.push_back(fmt::format("{}: not available here ({})", name, availability.detail));
+        progress_(report_.notes.back());
         continue;
       }
-
-      for (const BenchMode& mode : plan.modes)
-        for (const PathMemory& path : memory_model(shape_for(mode, most_threads)))
-          report.memory_model.push_back(
-              ModelPoint{path.path, mode.name(), n, channels, path.peak_bytes, path.extra_bytes});
-
-      // Timing: one fresh buffer per thread count (its first touch timed), every host backend into it.
-      auto time_backend = [&](Arena& arena, const Runnable& r, int threads, void* data, double first_touch_ms) {
-        const auto backend = make_backend(r.name, options_for(std::max(threads, 1)));
-        auto* host = dynamic_cast<HostArena*>(&arena);
-        if (r.name == "onehot-blas") openblas_set_num_threads(std::max(threads, 1));
-        for (const BenchMode& mode : plan.modes) {
-          const std::uint64_t bytes = count * element_bytes(mode.output);
-          if (host != nullptr) {
-            host->set_threads(threads);
-            host->set_partition_unit(static_cast<std::size_t>(n * channels) * element_bytes(mode.output));
-          }
-          if (mode.output == OutputMode::accumulate) arena.fill(static_cast<float*>(data), count, 0.0f);
-          const PairOutput out{mode.output, arena.space(), data, 1, n, channels};
-          const Problem regime = problem_for(mode);
-          progress(fmt::format("N={} {} {} threads={}: timing", n, r.name, mode.name(), threads));
-          const bool rmw = mode.output == OutputMode::accumulate;
-          const Samples samples = measure(
-              arena, [&] { backend->run(regime, out); },
-              [&] {
-                return rmw ? arena.time_read_modify_write_limit(static_cast<float*>(data), count)
-                           : arena.time_write_limit(data, bytes);
-              },
-              host != nullptr && !rmw ? std::function<double()>([&] { return host->time_store_loop(data, bytes); })
-                                      : std::function<double()>(),
-              plan.reps, plan.time_budget_s);
-
-          BenchRecord record;
-          record.backend = r.name;
-          record.mode = mode.name();
-          record.n = n;
-          record.c_z = channels;
-          record.threads = threads;
-          record.device = arena.describe();
-          record.reps = static_cast<int>(samples.path.size());
-          record.median_ms = median(samples.path) * 1e3;
-          record.min_ms = *std::min_element(samples.path.begin(), samples.path.end()) * 1e3;
-          record.max_ms = *std::max_element(samples.path.begin(), samples.path.end()) * 1e3;
-          record.bytes_moved = rmw ? 2 * bytes : bytes;
-          record.gbps = static_cast<double>(record.bytes_moved) / (record.median_ms * 1e-3) / 1e9;
-          const bool device = arena.space() == MemorySpace::device;
-          // The device arena's limits are its own (its describe() names them).
-          record.limit_kind = rmw ? (device ? "device read-modify-write" : "read-modify-write loop")
-                                  : (device ? "device write" : "memset");
-          record.limit_ms = median(samples.limit) * 1e3;
-          record.limit_min_ms = *std::min_element(samples.limit.begin(), samples.limit.end()) * 1e3;
-          record.limit_max_ms = *std::max_element(samples.limit.begin(), samples.limit.end()) * 1e3;
-          record.limit_ratio = record.median_ms / record.limit_ms;
-          if (!samples.reference.empty()) {
-            record.store_loop_ms = median(samples.reference) * 1e3;
-            record.store_loop_ratio = record.median_ms / *record.store_loop_ms;
-          }
-          record.first_touch_ms = first_touch_ms;
-          record.output_bytes = bytes;
-          if (const auto found = peaks.find({r.name, mode, n, threads}); found != peaks.end())
-            record.peak_extra_bytes = found->second;
-          record.model_extra_bytes = backend_memory_model(r.name, shape_for(mode, std::max(threads, 1))).extra_bytes;
-          if (samples.budget_hit)
-            record.notes.push_back(fmt::format("{} reps: time budget {} s reached", record.reps, plan.time_budget_s));
-          if (plan.measure_memory && !record.peak_extra_bytes && r.space == MemorySpace::host)
-            record.notes.push_back("peak memory not measured");
-          report.records.push_back(std::move(record));
-        }
-      };
-
-      const bool any_host = std::any_of(runnable.begin(), runnable.end(), [&](const Runnable& r) {
-        return r.space == MemorySpace::host && runs_at(r.name);
-      });
-      if (any_host) {
-        HostArena arena;
-        for (int threads : thread_counts) {
-          arena.set_threads(threads);
-          arena.set_partition_unit(static_cast<std::size_t>(n * channels) * 4);
-          const std::uint64_t bytes = count * 4;
-          void* data = arena.allocate(bytes);
-          const double first_touch_ms = arena.time([&] { arena.prefault(data, bytes); }) * 1e3;
-          progress(fmt::format("N={} threads={}: first touch of {} took {:.1f} ms", n, threads, format_bytes(bytes),
-                               first_touch_ms));
-          for (const Runnable& r : runnable) {
-            if (r.space != MemorySpace::host || !runs_at(r.name)) continue;
-            // The sequential reference is single-threaded by design: one record, threads = 1.
-            if (r.name == "onehot" && threads != thread_counts.front()) continue;
-            time_backend(arena, r, r.name == "onehot" ? 1 : threads, data, first_touch_ms);
-          }
-          arena.release(data);
-        }
-      }
-
-      for (const Runnable& r : runnable) {
-        if (r.space != MemorySpace::device) continue;
-        if (!device_tried) {
-          device_tried = true;
-          try {
-            device_arena = make_device_arena();
-          } catch (const RuntimeFailure& e) {
-            report.notes.push_back(fmt::format("{}: not available here ({})", r.name, e.what()));
-            progress(report.notes.back());
-          }
-        }
-        if (!device_arena) break;
-        const std::uint64_t bytes = count * 4;
-        void* data = device_arena->allocate(bytes);
-        const double first_touch_ms = device_arena->time([&] { device_arena->prefault(data, bytes); }) * 1e3;
-        time_backend(*device_arena, r, 0, data, first_touch_ms);
-        device_arena->release(data);
-      }
+      runnable_.push_back({name, backend->native_space(), backend->traits()});
+      if (report_.simd.empty()) report_.simd = runnable_.back().traits.instruction_set;
     }
   }
-  fill_speedups(report.records);
-  report.load_after = load_average();
-  return report;
+
+  // The largest N a backend's role allows (0: any).
+  std::int64_t size_limit(const Runnable& r) const {
+    switch (r.traits.role) {
+      case BenchRole::sequential_reference: return plan_.max_n_onehot;
+      case BenchRole::blas_reference: return plan_.max_n_blas;
+      case BenchRole::lookup: return 0;
+    }
+    return 0;
+  }
+  bool runs_at(const Runnable& r, std::int64_t n) const { return size_limit(r) == 0 || n <= size_limit(r); }
+
+  void note_size_limits() {
+    for (const Runnable& r : runnable_) {
+      const std::int64_t limit = size_limit(r);
+      if (limit == 0 || std::none_of(sizes_.begin(), sizes_.end(), [&](std::int64_t n) { return n > limit; }))
+        continue;
+      if (r.traits.role == BenchRole::sequential_reference)
+        note(fmt::format("{} (sequential reference) run only for N <= {} (--max-n-onehot): its time grows as N^2 "
+                         "(seconds at N = 512)",
+                         r.name, limit));
+      else
+        note(fmt::format("{} run only for N <= {} (--max-n-blas); no speed-up is extrapolated", r.name, limit));
+    }
+  }
+
+  BackendOptions options_for(int threads) const {
+    return BackendOptions{.threads = threads, .streaming = plan_.streaming, .chunk_rows = plan_.chunk_rows};
+  }
+
+  MemoryShape shape_for(const Size& size, const BenchMode& mode, int threads) const {
+    MemoryShape shape;
+    shape.threads = threads;
+    shape.config = config_for(plan_.config, mode);
+    shape.tokens = size.n;
+    shape.chunk_rows = plan_.chunk_rows;
+    shape.mode = mode.output;
+    return shape;
+  }
+
+  // The thread counts a host backend is timed with: all of them, or one single-threaded run.
+  std::vector<int> threads_of(const Runnable& r) const {
+    return r.traits.threaded ? thread_counts_ : std::vector<int>{1};
+  }
+
+  void measure_peaks(const Size& size) {
+    for (const Runnable& r : runnable_) {
+      if (r.space != MemorySpace::host || !runs_at(r, size.n)) continue;
+      // Per thread count: cpu's per-thread scratch and OpenBLAS's threaded packing both grow with it.
+      for (const int threads : threads_of(r))
+        for (const BenchMode& mode : plan_.modes) {
+          progress_(fmt::format("N={} {} {}: peak memory in a child ({} thread{})", size.n, r.name, mode.name(),
+                                threads, threads == 1 ? "" : "s"));
+          peaks_[{r.name, mode, size.n, threads}] =
+              measure_backend_peak(r.name, options_for(threads), size.problem(mode), mode.output).extra_bytes();
+        }
+    }
+  }
+
+  void add_memory_model(const Size& size) {
+    for (const BenchMode& mode : plan_.modes)
+      for (const PathMemory& path : memory_model(shape_for(size, mode, thread_counts_.back())))
+        report_.memory_model.push_back(
+            ModelPoint{path.path, mode.name(), size.n, size.channels, path.peak_bytes, path.extra_bytes});
+  }
+
+  // Timing: one fresh buffer per thread count (its first touch timed), every host backend into it.
+  void time_host_backends(const Size& size) {
+    if (std::none_of(runnable_.begin(), runnable_.end(),
+                     [&](const Runnable& r) { return r.space == MemorySpace::host && runs_at(r, size.n); }))
+      return;
+    HostArena arena;
+    for (const int threads : thread_counts_) {
+      arena.set_threads(threads);
+      arena.set_partition_unit(static_cast<std::size_t>(size.n * size.channels) * 4);
+      const std::uint64_t bytes = size.count * 4;
+      void* data = arena.allocate(bytes);
+      const double first_touch_ms = arena.time([&] { arena.prefault(data, bytes); }) * 1e3;
+      progress_(fmt::format("N={} threads={}: first touch of {} took {:.1f} ms", size.n, threads, format_bytes(bytes),
+                            first_touch_ms));
+      for (const Runnable& r : runnable_) {
+        if (r.space != MemorySpace::host || !runs_at(r, size.n)) continue;
+        // A single-threaded path (the sequential reference) is timed once, with the first thread count's buffer.
+        if (!r.traits.threaded && threads != thread_counts_.front()) continue;
+        time_backend(size, arena, r, r.traits.threaded ? threads : 1, data, first_touch_ms);
+      }
+      arena.release(data);
+    }
+  }
+
+  void time_device_backends(const Size& size) {
+    for (const Runnable& r : runnable_) {
+      if (r.space == MemorySpace::host) continue;
+      Arena* arena = device_arena(r);
+      if (arena == nullptr) continue;
+      const std::uint64_t bytes = size.count * 4;
+      void* data = arena->allocate(bytes);
+      const double first_touch_ms = arena->time([&] { arena->prefault(data, bytes); }) * 1e3;
+      time_backend(size, *arena, r, 0, data, first_touch_ms);
+      arena->release(data);
+    }
+  }
+
+  // The backend's own arena, made once; nullptr (and a note) when it cannot be.
+  Arena* device_arena(const Runnable& r) {
+    if (const auto found = device_arenas_.find(r.name); found != device_arenas_.end()) return found->second.get();
+    std::unique_ptr<Arena>& arena = device_arenas_[r.name];
+    try {
+      arena = make_backend(r.name, options_for(0))->make_arena();
+      if (!arena) throw RuntimeFailure("it provides no arena for its memory space");
+    } catch (const RuntimeFailure& e) {
+      report_.notes.push_back(fmt::format("{}: not available here ({})", r.name, e.what()));
+      progress_(report_.notes.back());
+    }
+    return arena.get();
+  }
+
+  void time_backend(const Size& size, Arena& arena, const Runnable& r, int threads, void* data,
+                    double first_touch_ms) {
+    const auto backend = make_backend(r.name, options_for(std::max(threads, 1)));
+    auto* host = dynamic_cast<HostArena*>(&arena);
+    for (const BenchMode& mode : plan_.modes) {
+      const std::uint64_t bytes = size.count * element_bytes(mode.output);
+      if (host != nullptr) {
+        host->set_threads(threads);
+        host->set_partition_unit(static_cast<std::size_t>(size.n * size.channels) * element_bytes(mode.output));
+      }
+      if (mode.output == OutputMode::accumulate) arena.fill(static_cast<float*>(data), size.count, 0.0f);
+      const PairOutput out{mode.output, arena.space(), data, 1, size.n, size.channels};
+      const Problem problem = size.problem(mode);
+      progress_(fmt::format("N={} {} {} threads={}: timing", size.n, r.name, mode.name(), threads));
+      const bool rmw = mode.output == OutputMode::accumulate;
+      const Samples samples = measure(
+          arena, [&] { backend->run(problem, out); },
+          [&] {
+            return rmw ? arena.time_read_modify_write_limit(static_cast<float*>(data), size.count)
+                       : arena.time_write_limit(data, bytes);
+          },
+          host != nullptr && !rmw ? std::function<double()>([&] { return host->time_store_loop(data, bytes); })
+                                  : std::function<double()>(),
+          plan_.reps, plan_.time_budget_s);
+      BenchRecord record = timing_record(samples, arena, r.name, mode, size, threads, rmw ? 2 * bytes : bytes);
+      record.output_bytes = bytes;
+      record.first_touch_ms = first_touch_ms;
+      if (const auto found = peaks_.find({r.name, mode, size.n, threads}); found != peaks_.end())
+        record.peak_extra_bytes = found->second;
+      record.model_extra_bytes = backend_memory_model(r.name, shape_for(size, mode, std::max(threads, 1))).extra_bytes;
+      if (plan_.measure_memory && !record.peak_extra_bytes && r.space == MemorySpace::host)
+        record.notes.push_back("peak memory not measured");
+      report_.records.push_back(std::move(record));
+    }
+  }
+
+  BenchRecord timing_record(const Samples& samples, const Arena& arena, const std::string& backend,
+                            const BenchMode& mode, const Size& size, int threads, std::uint64_t moved) const {
+    const bool rmw = mode.output == OutputMode::accumulate;
+    BenchRecord record;
+    record.backend = backend;
+    record.mode = mode.name();
+    record.n = size.n;
+    record.c_z = size.channels;
+    record.threads = threads;
+    record.device = arena.describe();
+    record.reps = static_cast<int>(samples.path.size());
+    record.median_ms = median(samples.path) * 1e3;
+    record.min_ms = *std::min_element(samples.path.begin(), samples.path.end()) * 1e3;
+    record.max_ms = *std::max_element(samples.path.begin(), samples.path.end()) * 1e3;
+    record.bytes_moved = moved;
+    record.gbps = static_cast<double>(record.bytes_moved) / (record.median_ms * 1e-3) / 1e9;
+    const bool device = arena.space() == MemorySpace::device;
+    // The device arena's limits are its own (its describe() names them).
+    record.limit_kind = rmw ? (device ? "device read-modify-write" : "read-modify-write loop")
+                            : (device ? "device write" : "memset");
+    record.limit_ms = median(samples.limit) * 1e3;
+    record.limit_min_ms = *std::min_element(samples.limit.begin(), samples.limit.end()) * 1e3;
+    record.limit_max_ms = *std::max_element(samples.limit.begin(), samples.limit.end()) * 1e3;
+    record.limit_ratio = record.median_ms / record.limit_ms;
+    if (!samples.reference.empty()) {
+      record.store_loop_ms = median(samples.reference) * 1e3;
+      record.store_loop_ratio = record.median_ms / *record.store_loop_ms;
+    }
+    if (samples.budget_hit)
+      record.notes.push_back(fmt::format("{} reps: time budget {} s reached", record.reps, plan_.time_budget_s));
+    return record;
+  }
+
+  const BenchPlan& plan_;
+  const std::function<void(const std::string&)>& progress_;
+  const Weights weights_;
+  std::vector<int> thread_counts_;
+  std::vector<std::int64_t> sizes_;
+  std::vector<Runnable> runnable_;
+  std::map<std::tuple<std::string, BenchMode, std::int64_t, int>, std::uint64_t> peaks_;
+  std::map<std::string, std::unique_ptr<Arena>> device_arenas_;
+  BenchReport report_;
+};
+
+}  // namespace
+
+BenchReport run_bench(const BenchPlan& plan, const std::function<void(const std::string&)>& progress) {
+  validate(plan);
+  return BenchRun(plan, progress).run();
 }
 
 }  // namespace relpos::bench

@@ -1,5 +1,7 @@
 #include "relpos/bench/host_arena.hpp"
 
+#include "relpos/backends/registry.hpp"
+
 #include <fmt/format.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -143,8 +145,17 @@ double HostArena::time_store_loop(void* data, std::size_t bytes) {
 }
 
 std::unique_ptr<Arena> make_arena(MemorySpace space, int threads) {
-  if (space == MemorySpace::device) return make_device_arena();
-  return std::make_unique<HostArena>(threads);
+  if (space == MemorySpace::host) return std::make_unique<HostArena>(threads);
+  // Device memory belongs to a backend: the first available one that writes there provides its arena.
+  std::string why;
+  for (const BackendEntry& entry : registered_backends()) {
+    const auto backend = entry.make({});
+    if (backend->native_space() != space) continue;
+    const Availability availability = backend->availability();
+    if (availability.available) return backend->make_arena();
+    why += fmt::format("{}{}: {}", why.empty() ? "" : "; ", entry.name, availability.detail);
+  }
+  throw RuntimeFailure(fmt::format("no device arena here ({})", why.empty() ? "no device backend registered" : why));
 }
 
 }  // namespace relpos::bench

@@ -6,7 +6,9 @@
 #include <cstddef>
 #include <map>
 
-#include "relpos/bench/arena.hpp"
+#include <memory>
+
+#include "relpos/arena.hpp"
 
 namespace relpos::bench {
 
@@ -70,5 +72,10 @@ class HostArena final : public Arena {
 /// Runs `part(begin, end)` for every worker's range, worker 0 on the calling thread.
 void for_each_part(void* data, std::size_t bytes, std::size_t unit, int threads,
                    const std::function<void(std::byte* begin, std::byte* end)>& part);
+
+/// The arena for `space`: the host arena (`threads` its baseline thread
+/// count, 0 = all cores), or the arena of the first available registered
+/// backend whose output lives in `space`; RuntimeFailure naming why when none is.
+std::unique_ptr<Arena> make_arena(MemorySpace space, int threads = 0);
 
 }  // namespace relpos::bench

@@ -4,8 +4,7 @@
 
 #include <algorithm>
 
-#include "relpos/backends/cpu_lookup.hpp"
-#include "relpos/backends/onehot.hpp"
+#include "relpos/backends/registry.hpp"
 #include "relpos/errors.hpp"
 
 namespace relpos::bench {
@@ -32,10 +31,6 @@ PathMemory peak_of(std::string path, std::string description, const std::vector<
 std::uint64_t u(std::int64_t value) { return static_cast<std::uint64_t>(value); }
 
 }  // namespace
-
-std::uint64_t MemoryShape::output_bytes() const {
-  return u(pairs()) * u(config.c_z) * (mode == OutputMode::write_bf16 ? 2u : 4u);
-}
 
 std::vector<PathMemory> pytorch_memory_model(const MemoryShape& shape) {
   const std::uint64_t pairs = u(shape.pairs());
@@ -91,46 +86,20 @@ std::vector<PathMemory> pytorch_memory_model(const MemoryShape& shape) {
 }
 
 PathMemory backend_memory_model(const std::string& name, const MemoryShape& shape) {
-  const Config& config = shape.config;
   const bool accumulate = shape.mode == OutputMode::accumulate;
   const std::uint64_t output = shape.output_bytes();
+  Workspace workspace = make_backend(name)->workspace(shape);
   Phase live;
   if (!accumulate)
     live.push_back({fmt::format("{} output", shape.mode == OutputMode::write_bf16 ? "bf16" : "fp32"), output});
-  std::string description;
-  std::string note;
-  if (name == "onehot" || name == "onehot-blas") {
-    const std::int64_t total_rows = shape.pairs();
-    const std::int64_t chunk = std::min(shape.chunk_rows, std::max<std::int64_t>(total_rows, 1));
-    live.push_back({"fp32 W^T", u(config.feature_width() * config.c_z) * 4});
-    live.push_back(
-        {fmt::format("fp32 feature{} block, {} rows", shape.mode == OutputMode::write_fp32 ? "" : " + result", chunk),
-         onehot_workspace_bytes(total_rows, shape.chunk_rows, config.feature_width(), config.c_z, shape.mode)});
-    const bool threaded_blas = name == "onehot-blas" && shape.threads > 1;
-    if (threaded_blas)
-      live.push_back({"OpenBLAS packed copy of the feature block", u(chunk * config.feature_width()) * 4});
-    description = fmt::format("this project's {} one-hot path, {} pair rows per block",
-                              name == "onehot" ? "sequential" : "OpenBLAS", shape.chunk_rows);
-    if (name == "onehot-blas")
-      note = threaded_blas ? fmt::format("{} OpenBLAS threads; the packed copy is capped per OpenBLAS build",
-                                         shape.threads)
-                           : "1 OpenBLAS thread: packing stays within OpenBLAS's preallocated buffer";
-  } else if (name == "cpu") {
-    live.push_back(
-        {"W^T + pair table + segments", cpu_lookup_workspace_bytes(config, shape.mode, shape.batch * shape.tokens)});
-    description = "this project's fused CPU lookup: writes (or adds) straight into the pair tensor";
-  } else if (name == "cuda") {
-    live.push_back({"fp32 W^T on the device", u(config.feature_width() * config.c_z) * 4});
-    description = "this project's fused CUDA lookup (device memory)";
-  } else {
-    throw InputError(fmt::format("no memory model for backend '{}'", name));
-  }
-  return peak_of(name, description, {live}, output, accumulate, note);
+  live.insert(live.end(), workspace.buffers.begin(), workspace.buffers.end());
+  return peak_of(name, std::move(workspace.description), {live}, output, accumulate, std::move(workspace.note));
 }
 
 std::vector<PathMemory> memory_model(const MemoryShape& shape) {
   std::vector<PathMemory> paths = pytorch_memory_model(shape);
-  for (const char* name : {"onehot", "onehot-blas", "cpu"}) paths.push_back(backend_memory_model(name, shape));
+  for (const BackendEntry& entry : registered_backends())
+    if (entry.make({})->native_space() == MemorySpace::host) paths.push_back(backend_memory_model(entry.name, shape));
   return paths;
 }
 

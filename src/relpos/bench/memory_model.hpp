@@ -7,33 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "relpos/config.hpp"
-#include "relpos/pair_output.hpp"
+#include "relpos/memory_shape.hpp"
 
 namespace relpos::bench {
-
-struct MemoryShape {
-  Config config;
-  std::int64_t tokens = 0;
-  std::int64_t batch = 1;
-  std::int64_t chunk_rows = 1 << 16;  ///< our onehot's pair rows per block
-  OutputMode mode = OutputMode::write_fp32;
-  /// onehot-blas: OpenBLAS threads. With more than one, OpenBLAS's threaded
-  /// driver packs a copy of the whole feature block (measured; capped per
-  /// OpenBLAS build, ~116 MB at 2 threads with Debian's 0.3.21 on Zen, so the
-  /// model is an upper bound for blocks beyond that).
-  int threads = 1;
-
-  std::int64_t pairs() const { return batch * tokens * tokens; }
-  /// The pair tensor [B, N, N, c_z] in this mode (bf16: 2 bytes per element).
-  std::uint64_t output_bytes() const;
-};
-
-/// One live buffer at a path's peak.
-struct LiveBuffer {
-  std::string name;
-  std::uint64_t bytes = 0;
-};
 
 struct PathMemory {
   std::string path;         ///< "pytorch-original", ..., or a backend name ("onehot", "cpu", ...)
@@ -56,11 +32,12 @@ struct PathMemory {
 /// mode only chooses write or accumulate), inference (no autograd).
 std::vector<PathMemory> pytorch_memory_model(const MemoryShape& shape);
 
-/// This project's backend `name` (onehot, onehot-blas, cpu, cuda) at `shape`:
-/// the output (write modes) plus its workspace.
+/// A registered backend at `shape`: the output (write modes) plus the
+/// workspace it states (Backend::workspace).
 PathMemory backend_memory_model(const std::string& name, const MemoryShape& shape);
 
-/// Every path: the PyTorch ones, then onehot, onehot-blas, cpu.
+/// Every path: the PyTorch ones, then every registered backend whose output
+/// lives in host memory, in registration order.
 std::vector<PathMemory> memory_model(const MemoryShape& shape);
 
 /// "5.0 GB", "71.2 kB", "512 B": decimal units as SPEC.md quotes them.

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "relpos/backends/cuda_lookup.hpp"
+#include "relpos/cuda/device_arena.hpp"
 #include "relpos/cuda/lookup.hpp"
 #include "relpos/cuda/runtime.hpp"
 #include "relpos/errors.hpp"
@@ -160,6 +161,8 @@ class CudaLookupBackend final : public Backend {
   }
   bool accepts(MemorySpace) const override { return true; }
   MemorySpace native_space() const override { return MemorySpace::device; }
+  Workspace workspace(const MemoryShape& shape) const override { return cuda_lookup_workspace(shape); }
+  std::unique_ptr<Arena> make_arena() const override { return cuda::make_device_arena(); }
 
  protected:
   void compute(const Problem& problem, const PairOutput& out) const override {

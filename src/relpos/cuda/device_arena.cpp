@@ -7,16 +7,14 @@
 
 #include <fmt/format.h>
 
-#include "relpos/bench/arena.hpp"
+#include "relpos/arena.hpp"
+#include "relpos/cuda/device_arena.hpp"
 #include "relpos/cuda/arena_kernels.hpp"
 #include "relpos/cuda/runtime.hpp"
 #include "relpos/errors.hpp"
 
-namespace relpos::bench {
+namespace relpos::cuda {
 namespace {
-
-using cuda::byte_size;
-using cuda::check;
 
 class DeviceArena final : public Arena {
  public:
@@ -131,4 +129,4 @@ class DeviceArena final : public Arena {
 
 std::unique_ptr<Arena> make_device_arena() { return std::make_unique<DeviceArena>(); }
 
-}  // namespace relpos::bench
+}  // namespace relpos::cuda

@@ -1,3 +1,4 @@
+#include "relpos/backends/registry.hpp"
 #include "relpos/harness/implementation.hpp"
 
 #include <map>

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "relpos/backend.hpp"
+#include "relpos/backends/registry.hpp"
 
 namespace relpos::harness {
 

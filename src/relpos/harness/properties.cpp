@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "relpos/backends/onehot.hpp"
+#include "relpos/backends/registry.hpp"
 #include "relpos/compare.hpp"
 #include "relpos/errors.hpp"
 
@@ -40,8 +40,8 @@ Case in_regime(const Case& c, Precision precision) {
 
 // The sequential one-hot product in the problem's regime: the bitwise reference.
 Tensor reference(const Problem& problem) {
-  static const std::unique_ptr<Backend> onehot = make_onehot_backend(OnehotForm::sequential);
-  return compute_in_precision([](const Problem& p, const PairOutput& out) { onehot->run(p, out); }, problem);
+  static const std::unique_ptr<Backend> reference = make_reference_backend();
+  return compute_in_precision([](const Problem& p, const PairOutput& out) { reference->run(p, out); }, problem);
 }
 
 Verdict verdict(const Comparison& comparison, std::string_view context) {

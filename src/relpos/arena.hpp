@@ -1,7 +1,9 @@
 #pragma once
 // Memory and clocks for benchmarking a backend where its output lives, and
-// the physical limits measured on the same buffer in the same run.
-// Host arena: src/relpos/bench/host_arena.cpp. Device arena: src/relpos/cuda/.
+// the physical limits measured on the same buffer in the same run. A backend
+// whose output lives outside host memory provides its own
+// (Backend::make_arena); the host arena is relpos bench's
+// (src/relpos/bench/host_arena.hpp).
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -9,7 +11,7 @@
 
 #include "relpos/pair_output.hpp"
 
-namespace relpos::bench {
+namespace relpos {
 
 class Arena {
  public:
@@ -36,13 +38,4 @@ class Arena {
   virtual double time_read_modify_write_limit(float* data, std::size_t count) = 0;
 };
 
-/// The arena for `space`; throws RuntimeFailure when the space is not available here.
-/// `threads` sets the host arena's baseline thread count (0 = all cores).
-/// (Defined with the host arena; device requests go to make_device_arena.)
-std::unique_ptr<Arena> make_arena(MemorySpace space, int threads = 0);
-
-/// The CUDA arena (current device). Defined by the CUDA backend's sources; a
-/// build without CUDA defines it to throw RuntimeFailure("... not compiled").
-std::unique_ptr<Arena> make_device_arena();
-
-}  // namespace relpos::bench
+}  // namespace relpos
