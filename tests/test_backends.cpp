@@ -11,7 +11,7 @@
 #include "relpos/compare.hpp"
 #include "relpos/errors.hpp"
 #include "relpos/layouts/builtin_layouts.hpp"
-#include "relpos/verify.hpp"
+#include "relpos/io/verify.hpp"
 #include "relpos/synthetic_weights.hpp"
 #include "test_layouts.hpp"
 

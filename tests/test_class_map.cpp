@@ -13,7 +13,7 @@
 #include "relpos/io/hdf5_file.hpp"
 #include "relpos/layouts/builtin_layouts.hpp"
 #include "relpos/synthetic_weights.hpp"
-#include "relpos/verify.hpp"
+#include "relpos/io/verify.hpp"
 #include "test_temp_dir.hpp"
 
 namespace relpos {

@@ -17,7 +17,7 @@
 #include "relpos/io/fixture.hpp"
 #include "relpos/io/hdf5_file.hpp"
 #include "relpos/layouts/builtin_layouts.hpp"
-#include "relpos/verify.hpp"
+#include "relpos/io/verify.hpp"
 #include "relpos/synthetic_weights.hpp"
 #include "test_layouts.hpp"
 #include "test_temp_dir.hpp"

@@ -8,7 +8,7 @@
 #include "relpos/fixtures/manifest.hpp"
 #include "relpos/io/sha256.hpp"
 #include "relpos/layouts/builtin_layouts.hpp"
-#include "relpos/layouts/layout_json.hpp"
+#include "relpos/io/layout_json.hpp"
 #include "test_temp_dir.hpp"
 
 namespace relpos {

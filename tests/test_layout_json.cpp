@@ -3,7 +3,7 @@
 
 #include "relpos/errors.hpp"
 #include "relpos/layouts/builtin_layouts.hpp"
-#include "relpos/layouts/layout_json.hpp"
+#include "relpos/io/layout_json.hpp"
 #include "test_temp_dir.hpp"
 
 namespace relpos {

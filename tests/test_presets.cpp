@@ -37,6 +37,17 @@ TEST(Presets, MatchTheSpecTable) {
   }
 }
 
+// The "add a preset" recipe (docs/architecture.md): a new entry is found by
+// name and gives a valid config in every precision it lists.
+TEST(Presets, EveryEntryIsFoundByNameAndValidInEachOfItsPrecisions) {
+  for (const ModelPreset& preset : model_presets()) {
+    EXPECT_EQ(&find_preset(preset.name), &preset);
+    EXPECT_FALSE(preset.description.empty()) << preset.name;
+    ASSERT_FALSE(preset.precisions.empty()) << preset.name;
+    for (Precision precision : preset.precisions) EXPECT_NO_THROW(validate(preset.config(precision))) << preset.name;
+  }
+}
+
 TEST(Presets, AnUnknownNameListsTheKnownOnes) {
   try {
     find_preset("rf3");

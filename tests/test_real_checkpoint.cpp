@@ -11,7 +11,7 @@
 #include "relpos/errors.hpp"
 #include "relpos/fixtures/fixture_maker.hpp"
 #include "relpos/io/fixture.hpp"
-#include "relpos/verify.hpp"
+#include "relpos/io/verify.hpp"
 #include "test_temp_dir.hpp"
 
 namespace relpos {

@@ -5,17 +5,14 @@
 #include "cli/commands.hpp"
 #include "relpos/backends/registry.hpp"
 #include "relpos/bench/memory_model.hpp"
+#include "relpos/enum_names.hpp"
 
 namespace relpos::cli {
 namespace {
 
 std::string_view role_text(BenchRole role) {
-  switch (role) {
-    case BenchRole::lookup: return "lookup";
-    case BenchRole::sequential_reference: return "sequential reference";
-    case BenchRole::blas_reference: return "one-hot + BLAS original";
-  }
-  return "?";
+  static constexpr auto kNames = enum_names<BenchRole>("lookup", "sequential reference", "one-hot + BLAS original");
+  return kNames(role);
 }
 
 std::string space_text(MemorySpace space) { return space == MemorySpace::host ? "host" : "device"; }

@@ -5,7 +5,7 @@
 #include "cli/commands.hpp"
 #include "relpos/backends/registry.hpp"
 #include "relpos/errors.hpp"
-#include "relpos/verify.hpp"
+#include "relpos/io/verify.hpp"
 
 namespace relpos::cli {
 namespace {

@@ -12,7 +12,7 @@
 #include "relpos/io/atomic_file.hpp"
 #include "relpos/io/hdf5_file.hpp"
 #include "relpos/layouts/builtin_layouts.hpp"
-#include "relpos/layouts/layout_json.hpp"
+#include "relpos/io/layout_json.hpp"
 #include "relpos/presets.hpp"
 
 namespace relpos::cli {

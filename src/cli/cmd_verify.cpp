@@ -7,7 +7,7 @@
 #include "cli/verification.hpp"
 #include "relpos/backends/registry.hpp"
 #include "relpos/errors.hpp"
-#include "relpos/verify.hpp"
+#include "relpos/io/verify.hpp"
 
 namespace relpos::cli {
 namespace {

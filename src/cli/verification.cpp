@@ -9,7 +9,7 @@
 
 #include "relpos/backends/registry.hpp"
 #include "relpos/errors.hpp"
-#include "relpos/verify.hpp"
+#include "relpos/io/verify.hpp"
 
 namespace relpos::cli {
 

@@ -2,23 +2,19 @@
 
 #include <fmt/format.h>
 
+#include "relpos/enum_names.hpp"
 #include "relpos/errors.hpp"
 
 namespace relpos {
 
-std::string_view to_string(OutputMode mode) {
-  switch (mode) {
-    case OutputMode::write_fp32: return "fp32";
-    case OutputMode::write_bf16: return "bf16";
-    case OutputMode::accumulate: return "accumulate";
-  }
-  return "?";
-}
+namespace {
+constexpr auto kOutputModeNames = enum_names<OutputMode>("fp32", "bf16", "accumulate");
+}  // namespace
+
+std::string_view to_string(OutputMode mode) { return kOutputModeNames(mode); }
 
 OutputMode parse_output_mode(std::string_view name) {
-  if (name == "fp32") return OutputMode::write_fp32;
-  if (name == "bf16") return OutputMode::write_bf16;
-  if (name == "accumulate") return OutputMode::accumulate;
+  if (const auto mode = kOutputModeNames.parse(name)) return *mode;
   throw InputError(fmt::format("unknown output mode '{}' (expected fp32, bf16 or accumulate)", name));
 }
 

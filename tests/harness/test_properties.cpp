@@ -1,7 +1,10 @@
 // The laws one at a time on hand-made cases: what passes, what fails and what the report says.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "relpos/errors.hpp"
+#include "relpos/harness/gtest.hpp"
 #include "relpos/harness/mutants.hpp"
 #include "relpos/harness/properties.hpp"
 #include "relpos/synthetic_weights.hpp"
@@ -41,6 +44,23 @@ TEST(Properties, NamesRoundTripAndUnknownNamesAreInputErrors) {
   for (Property p : all_properties()) EXPECT_EQ(parse_property(to_string(p)), p);
   EXPECT_EQ(all_properties().size(), 15u);
   EXPECT_THROW(parse_property("speed"), InputError);
+}
+
+// The "add a property" recipe (docs/architecture.md): every table entry has a
+// name, a law for the reports and an applicability rule, and prove runs it.
+TEST(Properties, EveryEntryHasANameALawAndRunsInProve) {
+  ProveOptions options = test_options();
+  options.cases = 3;
+  options.regressions.clear();
+  const Implementation cpu = backend_implementation("cpu");  // has every option, so every property applies
+  const Report report = prove(cpu, options);
+  for (Property p : all_properties()) {
+    EXPECT_FALSE(describe(p).empty()) << to_string(p);
+    EXPECT_TRUE(not_applicable(p, cpu, Scope{}).empty()) << to_string(p);
+    const auto ran = std::count_if(report.properties.begin(), report.properties.end(),
+                                   [&](const PropertyResult& r) { return r.property == p; });
+    EXPECT_EQ(ran, 1) << to_string(p);
+  }
 }
 
 TEST(Properties, EveryBackendHereObeysEveryLawOnTheRichCase) {

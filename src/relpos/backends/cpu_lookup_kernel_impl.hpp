@@ -235,16 +235,95 @@ void copy_run_bf16(const bf16_bits* source, bf16_bits* target, std::int64_t chan
   }
 }
 
+// One output row: its columns as runs of one pair-table key (copied) or as
+// single pairs (summed), chain segment by chain segment. `sum_pair(offset,
+// row_ids, column)` and `copy_run(offset, length, key)` write in the mode.
+template <class Arch, class SumPair, class CopyRun>
+void walk_row(const LookupRows& a, std::int64_t row, std::int64_t* keys, SumPair& sum_pair, CopyRun& copy_run) {
+  const std::int64_t n = a.tokens;
+  const std::int64_t channels = a.channels;
+  const bool tabled = a.pair_table != nullptr;
+  const std::int64_t b = row / n;
+  const std::int64_t i = row % n;
+  const std::int64_t base = b * n;
+  const TokenIds row_ids = token_at(a, base + i);
+  // Columns [begin, end): keys block by block, then runs of equal keys.
+  // `unwrapped`: the Boltz wrap changes none of their offsets.
+  auto columns = [&](std::int64_t begin, std::int64_t end, bool unwrapped) {
+    for (std::int64_t j0 = begin; j0 < end; j0 += kKeyBlock) {
+      const std::int64_t count = std::min(kKeyBlock, end - j0);
+      if (tabled) {
+        if (a.small_ids && unwrapped) {
+          keys_vectorised<Arch>(a, base, row_ids, j0, count, keys);
+        } else {
+          keys_exact(a, base, row_ids, j0, count, keys);
+        }
+      }
+      for (std::int64_t k = 0; k < count;) {
+        const std::int64_t offset = (row * n + j0 + k) * channels;
+        if (!tabled || keys[k] < 0) {
+          sum_pair(offset, row_ids, base + j0 + k);
+          ++k;
+          continue;
+        }
+        std::int64_t stop = k + 1;
+        while (stop < count && keys[stop] == keys[k]) ++stop;
+        copy_run(offset, stop - k, keys[k]);
+        k = stop;
+      }
+    }
+  };
+  const bool wrap = a.params.wrap;
+  if (a.segment_end == nullptr) {
+    columns(0, n, !wrap);
+    return;
+  }
+  // A segment of another chain has one key for all its columns: the
+  // residue and token terms are "other", the chain term is the segment's.
+  auto one_run = [&](std::int64_t begin, std::int64_t end) {
+    if (end <= begin) return;
+    std::int64_t key = 0;
+    keys_exact(a, base, row_ids, begin, 1, &key);
+    copy_run((row * n + begin) * channels, end - begin, key);
+  };
+  const std::int64_t r = a.params.r_max;
+  const std::int64_t* residue = a.residue_index + base;
+  for (std::int64_t j = 0; j < n;) {
+    const std::int64_t stop = a.segment_end[base + j];
+    const std::uint8_t flags = a.segment_flags[base + j];
+    const bool sorted = (flags & kSegmentSorted) != 0;
+    // Under the wrap, a sorted segment of non-cyclic tokens whose ends lie
+    // within +-5000 residues of the row keeps every offset as it is (period
+    // 10000: nothing folds).
+    const bool unwrapped = !wrap || (a.small_ids && sorted && (flags & kSegmentCyclic) == 0 &&
+                                     within_half_fallback(row_ids.residue_index, residue[j]) &&
+                                     within_half_fallback(row_ids.residue_index, residue[stop - 1]));
+    if (a.asym_id[base + j] != row_ids.asym_id) {
+      one_run(j, stop);
+    } else if (a.small_ids && sorted && unwrapped) {
+      // Own chain, residues non-decreasing: only columns within r_max
+      // residues of the row vary; before them d_res = 2 r_max, after them
+      // 0, never the same residue -- two more runs.
+      const std::int64_t lo = std::lower_bound(residue + j, residue + stop, row_ids.residue_index - r) - residue;
+      const std::int64_t hi = std::upper_bound(residue + lo, residue + stop, row_ids.residue_index + r) - residue;
+      one_run(j, lo);
+      columns(lo, hi, true);
+      one_run(hi, stop);
+    } else {
+      columns(j, stop, unwrapped);
+    }
+    j = stop;
+  }
+}
+
 // kRound: the bf16 regimes' rounding of each sum before an fp32 store or add
 // (the pair table's sums are rounded already; write_bf16 rounds by itself).
 template <class Arch, OutputMode kMode, bool kStream, bool kRound>
 void lookup_rows(const LookupRows& a) {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::int64_t kWidth = batch::size;
-  const std::int64_t n = a.tokens;
   const std::int64_t channels = a.channels;
   const std::int64_t vector_end = channels / kWidth * kWidth;
-  const bool tabled = a.pair_table != nullptr;
   // Locals, not a.out: a store through float* could alias `a` itself, and the
   // compiler would reload the pointer before every vector store.
   float* const out_fp32 = static_cast<float*>(a.out);
@@ -316,79 +395,7 @@ void lookup_rows(const LookupRows& a) {
     }
   };
 
-  for (std::int64_t row = a.row_begin; row < a.row_end; ++row) {
-    const std::int64_t b = row / n;
-    const std::int64_t i = row % n;
-    const std::int64_t base = b * n;
-    const TokenIds row_ids = token_at(a, base + i);
-    // Columns [begin, end): keys block by block, then runs of equal keys.
-    // `unwrapped`: the Boltz wrap changes none of their offsets.
-    auto columns = [&](std::int64_t begin, std::int64_t end, bool unwrapped) {
-      for (std::int64_t j0 = begin; j0 < end; j0 += kKeyBlock) {
-        const std::int64_t count = std::min(kKeyBlock, end - j0);
-        if (tabled) {
-          if (a.small_ids && unwrapped) {
-            keys_vectorised<Arch>(a, base, row_ids, j0, count, keys);
-          } else {
-            keys_exact(a, base, row_ids, j0, count, keys);
-          }
-        }
-        for (std::int64_t k = 0; k < count;) {
-          const std::int64_t offset = (row * n + j0 + k) * channels;
-          if (!tabled || keys[k] < 0) {
-            sum_pair(offset, row_ids, base + j0 + k);
-            ++k;
-            continue;
-          }
-          std::int64_t stop = k + 1;
-          while (stop < count && keys[stop] == keys[k]) ++stop;
-          copy_run(offset, stop - k, keys[k]);
-          k = stop;
-        }
-      }
-    };
-    const bool wrap = a.params.wrap;
-    if (a.segment_end == nullptr) {
-      columns(0, n, !wrap);
-      continue;
-    }
-    // A segment of another chain has one key for all its columns: the
-    // residue and token terms are "other", the chain term is the segment's.
-    auto one_run = [&](std::int64_t begin, std::int64_t end) {
-      if (end <= begin) return;
-      std::int64_t key = 0;
-      keys_exact(a, base, row_ids, begin, 1, &key);
-      copy_run((row * n + begin) * channels, end - begin, key);
-    };
-    const std::int64_t r = a.params.r_max;
-    const std::int64_t* residue = a.residue_index + base;
-    for (std::int64_t j = 0; j < n;) {
-      const std::int64_t stop = a.segment_end[base + j];
-      const std::uint8_t flags = a.segment_flags[base + j];
-      const bool sorted = (flags & kSegmentSorted) != 0;
-      // Under the wrap, a sorted segment of non-cyclic tokens whose ends lie
-      // within +-5000 residues of the row keeps every offset as it is (period
-      // 10000: nothing folds).
-      const bool unwrapped = !wrap || (a.small_ids && sorted && (flags & kSegmentCyclic) == 0 &&
-                                       within_half_fallback(row_ids.residue_index, residue[j]) &&
-                                       within_half_fallback(row_ids.residue_index, residue[stop - 1]));
-      if (a.asym_id[base + j] != row_ids.asym_id) {
-        one_run(j, stop);
-      } else if (a.small_ids && sorted && unwrapped) {
-        // Own chain, residues non-decreasing: only columns within r_max
-        // residues of the row vary; before them d_res = 2 r_max, after them
-        // 0, never the same residue -- two more runs.
-        const std::int64_t lo = std::lower_bound(residue + j, residue + stop, row_ids.residue_index - r) - residue;
-        const std::int64_t hi = std::upper_bound(residue + lo, residue + stop, row_ids.residue_index + r) - residue;
-        one_run(j, lo);
-        columns(lo, hi, true);
-        one_run(hi, stop);
-      } else {
-        columns(j, stop, unwrapped);
-      }
-      j = stop;
-    }
-  }
+  for (std::int64_t row = a.row_begin; row < a.row_end; ++row) walk_row<Arch>(a, row, keys, sum_pair, copy_run);
   if constexpr (kStream) _mm_sfence();
 }
 

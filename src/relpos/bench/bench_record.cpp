@@ -105,7 +105,7 @@ std::string to_json_text(const BenchReport& report) {
   j["schema"] = report.schema;
   j["relpos_version"] = report.relpos_version;
   j["date"] = report.date;
-  j["machine"] = Json{{"cpu", report.cpu},
+  j["machine"] = Json{{"cpu", report.cpu},  // the processor, not a backend
                       {"cores", report.cores},
                       {"simd", report.simd},
                       {"load_before", report.load_before},
@@ -140,7 +140,7 @@ BenchReport parse_bench_json(std::string_view text) {
   report.relpos_version = field<std::string>(j, "relpos_version", "the report");
   report.date = field<std::string>(j, "date", "the report");
   const Json machine = field<Json>(j, "machine", "the report");
-  report.cpu = field<std::string>(machine, "cpu", "machine");
+  report.cpu = field<std::string>(machine, "cpu", "machine");  // not a backend
   report.cores = field<int>(machine, "cores", "machine");
   report.simd = field<std::string>(machine, "simd", "machine");
   report.load_before = field<std::vector<double>>(machine, "load_before", "machine");

@@ -141,15 +141,6 @@ struct UploadedInputs {
   }
 };
 
-std::string_view mode_name(OutputMode mode) {
-  switch (mode) {
-    case OutputMode::write_fp32: return "fp32 write";
-    case OutputMode::write_bf16: return "bf16 write";
-    case OutputMode::accumulate: return "accumulate";
-  }
-  return "?";
-}
-
 class CudaLookupBackend final : public Backend {
  public:
   explicit CudaLookupBackend(const BackendOptions& options) : options_(options) {}
@@ -201,7 +192,7 @@ class CudaLookupBackend final : public Backend {
     check(cudaEventRecord(inputs_.last_use, stream), "cudaEventRecord(after the lookup kernel)");
     check(cudaMemcpyAsync(out.data, staging.get(), bytes, cudaMemcpyDeviceToHost, stream),
           fmt::format("cudaMemcpyAsync({} output to host)", byte_size(bytes)));
-    check(cudaStreamSynchronize(stream), fmt::format("lookup kernel ({}) and copy to host", mode_name(out.mode)));
+    check(cudaStreamSynchronize(stream), fmt::format("lookup kernel ({}) and copy to host", to_string(out.mode)));
   }
 
  private:
@@ -231,7 +222,7 @@ class CudaLookupBackend final : public Backend {
         break;
       case OutputMode::accumulate: status = cuda::accumulate(lookup, static_cast<float*>(target), stream, tuning); break;
     }
-    check(status, fmt::format("lookup kernel launch ({}, {} x {} x {} x {})", mode_name(mode), lookup.batch,
+    check(status, fmt::format("lookup kernel launch ({}, {} x {} x {} x {})", to_string(mode), lookup.batch,
                               lookup.tokens, lookup.tokens, lookup.config.c_z));
   }
 

@@ -7,46 +7,30 @@
 
 #include <xtensor/xview.hpp>
 
+#include "relpos/enum_names.hpp"
+
 namespace relpos::harness {
 
 std::string_view to_string(ChainKind kind) {
-  switch (kind) {
-    case ChainKind::polymer: return "polymer";
-    case ChainKind::ligand: return "ligand";
-    case ChainKind::ion: return "ion";
-  }
-  return "?";
+  static constexpr auto kNames = enum_names<ChainKind>("polymer", "ligand", "ion");
+  return kNames(kind);
 }
 
 std::string_view to_string(Numbering numbering) {
-  switch (numbering) {
-    case Numbering::from_one: return "from_one";
-    case Numbering::from_zero: return "from_zero";
-    case Numbering::offset: return "offset";
-    case Numbering::near_int32_max: return "near_int32_max";
-    case Numbering::near_int32_min: return "near_int32_min";
-    case Numbering::near_int64_max: return "near_int64_max";
-    case Numbering::near_int64_min: return "near_int64_min";
-  }
-  return "?";
+  static constexpr auto kNames =
+      enum_names<Numbering>("from_one", "from_zero", "offset", "near_int32_max", "near_int32_min", "near_int64_max",
+                            "near_int64_min");
+  return kNames(numbering);
 }
 
 std::string_view to_string(Periodicity periodicity) {
-  switch (periodicity) {
-    case Periodicity::linear: return "linear";
-    case Periodicity::cyclic: return "cyclic";
-    case Periodicity::mixed: return "mixed";
-  }
-  return "?";
+  static constexpr auto kNames = enum_names<Periodicity>("linear", "cyclic", "mixed");
+  return kNames(periodicity);
 }
 
 std::string_view to_string(CropKind kind) {
-  switch (kind) {
-    case CropKind::none: return "none";
-    case CropKind::window: return "window";
-    case CropKind::subset: return "subset";
-  }
-  return "?";
+  static constexpr auto kNames = enum_names<CropKind>("none", "window", "subset");
+  return kNames(kind);
 }
 
 namespace {

@@ -1,4 +1,4 @@
-#include "relpos/verify.hpp"
+#include "relpos/io/verify.hpp"
 
 #include <chrono>
 

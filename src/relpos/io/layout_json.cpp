@@ -1,4 +1,4 @@
-#include "relpos/layouts/layout_json.hpp"
+#include "relpos/io/layout_json.hpp"
 
 #include <fstream>
 #include <limits>
