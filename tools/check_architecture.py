@@ -4,7 +4,10 @@
 no backend named as a string outside the backends' folders (a line that
 says "not a backend" in a comment is exempt), no function over 120 lines. Exit 0 when all hold, 1 with one line per finding.
 
-    tools/check_architecture.py [SRC_DIR]      (default: src/ beside this script)
+    tools/check_architecture.py [ROOT ...]   (default: src/ and include/ beside this script)
+
+Paths are taken relative to each root, so include/relpos/io/x.hpp and
+src/relpos/io/x.cpp are both in layer io.
 """
 import os
 import re
@@ -94,10 +97,13 @@ def check_circles(files):
     return findings
 
 
-def backend_names(src):
-    with open(os.path.join(src, "relpos/backends/registry.cpp")) as f:
-        text = f.read()
-    return re.findall(r'\{"([a-z0-9-]+)",\s*"', text)
+def backend_names(roots):
+    for root in roots:
+        path = os.path.join(root, "relpos/backends/registry.cpp")
+        if os.path.exists(path):
+            with open(path) as f:
+                return re.findall(r'\{"([a-z0-9-]+)",\s*"', f.read())
+    return []
 
 
 def check_backend_names(files, names):
@@ -147,12 +153,13 @@ def check_function_lengths(files):
 
 
 def main(argv):
-    src = argv[1] if len(argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
-    files = list(sources(src))
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    roots = argv[1:] or [os.path.join(here, "src"), os.path.join(here, "include")]
+    files = [f for root in roots for f in sources(root)]
     if not files:
-        print(f"check_architecture: {src}: no sources", file=sys.stderr)
+        print(f"check_architecture: {', '.join(roots)}: no sources", file=sys.stderr)
         return 2
-    findings = (check_layers(files) + check_circles(files) + check_backend_names(files, backend_names(src)) +
+    findings = (check_layers(files) + check_circles(files) + check_backend_names(files, backend_names(roots)) +
                 check_function_lengths(files))
     for line in findings:
         print(line)

@@ -11,8 +11,8 @@ source = sys.argv[2]
 checker = os.path.join(source, "tools", "check_architecture.py")
 
 
-def run_checker(src):
-    result = subprocess.run([sys.executable, checker, src], capture_output=True, text=True)
+def run_checker(*roots):
+    result = subprocess.run([sys.executable, checker, *roots], capture_output=True, text=True)
     return result.returncode, result.stdout + result.stderr
 
 
@@ -34,7 +34,7 @@ def broken_tree(root):
     write(root, "relpos/compare.cpp", "int long_one(int x) {\n" + body + "  return x;\n}\n")
 
 
-code, out = run_checker(os.path.join(source, "src"))
+code, out = run_checker(os.path.join(source, "src"), os.path.join(source, "include"))
 check(code == 0, f"src/ breaks the architecture ({code}):\n{out}")
 
 with tempfile.TemporaryDirectory(prefix="relpos-arch-") as root:

@@ -3,7 +3,7 @@
 // the physical limits measured on the same buffer in the same run. A backend
 // whose output lives outside host memory provides its own
 // (Backend::make_arena); the host arena is relpos bench's
-// (src/relpos/bench/host_arena.hpp).
+// (include/relpos/bench/host_arena.hpp).
 #include <cstddef>
 #include <functional>
 #include <memory>
