@@ -35,6 +35,8 @@ enum class Property {
   threads,      ///< another thread count
   // Cyclic chains (Boltz).
   cyclic_shift,  ///< whole periods added to residues of an odd-period cyclic chain change nothing
+  // Past one tile (the scale tier, gen_scale.hpp).
+  scale,  ///< N from 65 to 2049 at tile boundaries equals the proven lookup, pair by pair
 };
 
 std::span<const Property> all_properties();
@@ -43,6 +45,10 @@ std::string_view to_string(Property property);
 Property parse_property(std::string_view name);
 /// One line: the law.
 std::string_view describe(Property property);
+
+/// Whether the property draws its cases from the scale tier (gen::scale_case)
+/// instead of the standard generator (gen::case_).
+bool uses_scale_tier(Property property);
 
 /// Empty when `property` applies to `impl` within `scope`, else why not (e.g.
 /// "no accumulate mode", "precision bf16 is outside the scope").

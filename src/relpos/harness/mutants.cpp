@@ -22,6 +22,8 @@ struct Faults {
   bool autocast_keeps_weights = false; ///< bf16-autocast without rounding W (as plain bf16)
   bool bf16_rounds_weights = false;    ///< the plain bf16 regime rounds W too (as autocast)
   bool bf16_partial_sums = false;      ///< the bf16 regimes add the terms in bf16 (each partial sum rounded)
+  std::int64_t tile_rows = 0;          ///< > 0: rows past the first tile repeat its last row (a tiling bug)
+  std::int64_t tail_width = 0;         ///< > 0: for N > 64 no multiple of it, the last column repeats the one before
 };
 
 // The weights as this mutant's regime sums them.
@@ -61,7 +63,9 @@ void lookup(const Faults& faults, const Problem& problem, const PairOutput& out)
   for (std::int64_t pair = 0; pair < rows_written; ++pair) {
     const std::int64_t b = pair / (n * n), i = (pair / n) % n, j = pair % n;
     const std::int64_t ids_of = faults.batch_element_zero_ids ? 0 : b;
-    const TokenIds row = problem.layout.token(ids_of, i), col = problem.layout.token(ids_of, j);
+    const std::int64_t row_read = faults.tile_rows > 0 && i >= faults.tile_rows ? faults.tile_rows - 1 : i;
+    const bool tail = faults.tail_width > 0 && n > 64 && n % faults.tail_width != 0 && j == n - 1;
+    const TokenIds row = problem.layout.token(ids_of, row_read), col = problem.layout.token(ids_of, tail ? j - 1 : j);
     const HotColumns hot = faults.columns ? faults.columns(params, row, col) : hot_columns(params, pair_bins(params, row, col));
     for (std::int64_t c = 0; c < channels; ++c) {
       const float sum = pair_sum(faults, precision, w(c, hot.residue), w(c, hot.token),
@@ -259,6 +263,13 @@ std::vector<Mutant> mutants() {
                        {.autocast_keeps_weights = true}, {.precisions = {Precision::bf16_autocast}}));
   all.push_back(mutant("bf16-rounds-w", "the plain bf16 regime rounds W to bf16 first, as autocast does",
                        {.bf16_rounds_weights = true}, {.precisions = {Precision::bf16}}));
+  all.push_back(mutant("rows-past-64-repeat-row-64",
+                       "a 64-row tile kernel that, for N > 64, writes row 64's values into every later row",
+                       {.tile_rows = 64}));
+  all.push_back(mutant("vector-tail-copies-last-column",
+                       "a kernel vectorised over 8 columns that, when N > 64 is no multiple of 8, fills the tail "
+                       "column with its neighbour's values",
+                       {.tail_width = 8}));
   all.push_back(mutant("bf16-terms-added-in-bf16",
                        "the bf16 regimes add the four terms in bf16 arithmetic (each partial sum rounded)",
                        {.bf16_partial_sums = true}, kBf16RegimesOnly));

@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "relpos/backends/registry.hpp"
+#include "relpos/harness/gen_scale.hpp"
 #include "relpos/compare.hpp"
 #include "relpos/errors.hpp"
 
@@ -329,6 +330,27 @@ Verdict check_cyclic_shift(const Subject& s) {
                                       s.c.transform.period_multiple));
 }
 
+// The proven host lookup at scale (the reference is N^2 F c_z), or the
+// reference when the subject is that lookup itself.
+Tensor scale_expected(const Problem& problem, const Implementation& impl) {
+  static const std::string lookup_name = default_backend_name();
+  static const std::unique_ptr<Backend> lookup = make_backend(lookup_name);
+  if (impl.name == lookup_name) return reference(problem);
+  return compute_in_precision([](const Problem& p, const PairOutput& out) { lookup->run(p, out); }, problem);
+}
+
+Verdict check_scale(const Subject& s) {
+  const Problem problem = s.problem();
+  // Probe weights sum exactly in any order: bitwise holds for every implementation.
+  const bool probe = s.c.weights == scale_probe_weights(s.c.config);
+  const Policy policy = s.override ? *s.override : probe ? Policy::bitwise() : s.policy(s.precision());
+  const Tensor expected = scale_expected(problem, s.impl);
+  return verdict(compare_tensors(problem, expected, s.output(problem), s.precision(), policy),
+                 fmt::format("scale: N = {}{} differs from the proven lookup{}", problem.layout.tokens(),
+                             problem.layout.batch() > 1 ? fmt::format(" x {} elements", problem.layout.batch()) : "",
+                             probe ? fmt::format(" ({})", scale_probe_legend()) : ""));
+}
+
 // ---- applicability ---------------------------------------------------------------------------------
 
 std::string outside_scope(Precision precision, const Scope& scope) {
@@ -360,6 +382,7 @@ struct PropertyInfo {
   std::string_view law;
   std::string (*applies)(const Implementation&, const Scope&);  ///< empty string: applies
   Verdict (*check)(const Subject&);
+  bool scale_tier = false;  ///< its cases come from gen::scale_case
 };
 
 const PropertyInfo kProperties[] = {
@@ -428,6 +451,10 @@ const PropertyInfo kProperties[] = {
        return s.allows(Cyclic::boltz) ? any_regime(i, s) : std::string("cyclic boltz is outside the scope");
      },
      [](const Subject& s) { return s.c.config.cyclic == Cyclic::boltz ? check_cyclic_shift(s) : Verdict{}; }},
+    {Property::scale, "scale",
+     "past one tile (N = 65 .. 2049 at 2^k - 1, 2^k, 2^k + 1 and multiples of 8/32/128 past them) the output equals "
+     "the proven lookup, pair by pair",
+     any_regime, check_scale, true},
 };
 
 const PropertyInfo& info(Property property) {
@@ -459,6 +486,8 @@ Property parse_property(std::string_view name) {
 }
 
 std::string_view describe(Property property) { return info(property).law; }
+
+bool uses_scale_tier(Property property) { return info(property).scale_tier; }
 
 std::string not_applicable(Property property, const Implementation& impl, const Scope& scope) {
   return info(property).applies(impl, scope);

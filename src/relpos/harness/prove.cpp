@@ -7,6 +7,7 @@
 #include <rapidcheck.h>
 
 #include "relpos/harness/gen_case.hpp"
+#include "relpos/harness/gen_scale.hpp"
 #include "relpos/system.hpp"
 
 namespace relpos::harness {
@@ -43,6 +44,19 @@ class Listener final : public rc::detail::TestListener {
   Coverage& coverage_;
 };
 
+// The generator a property draws from: the standard one, or the scale tier.
+rc::Gen<Case> cases_for(Property property, const ProveOptions& options, const Scope& scope) {
+  if (!uses_scale_tier(property)) return gen::case_(options.limits, scope);
+  rc::Gen<Case> cases = gen::scale_case(scope);
+  if (!options.limits.int32_ids) return cases;
+  return rc::gen::suchThat(std::move(cases), [](const Case& c) { return ids_fit_int32(c.layout); });
+}
+
+// Cases a property runs: the scale tier's cost a hundred small cases each, so it runs a quarter.
+int cases_of(Property property, const ProveOptions& options) {
+  return uses_scale_tier(property) ? std::max(10, options.cases / 4) : options.cases;
+}
+
 // The one place RapidCheck's runner is called: its public rc::check only
 // prints and returns a bool, the detail API returns the structured result.
 PropertyResult run_property(const Implementation& impl, Property property, const ProveOptions& options,
@@ -54,7 +68,7 @@ PropertyResult run_property(const Implementation& impl, Property property, const
 
   RunState state;
   Listener listener(state, coverage);
-  const rc::Gen<Case> cases = gen::case_(options.limits, generated);
+  const rc::Gen<Case> cases = cases_for(property, options, generated);
   const auto body = [&] {
     if (state.fatal) RC_DISCARD("the implementation cannot run");
     Case c = *cases;
@@ -75,7 +89,7 @@ PropertyResult run_property(const Implementation& impl, Property property, const
 
   rc::detail::TestParams params;
   params.seed = result.seed;
-  params.maxSuccess = options.cases;
+  params.maxSuccess = cases_of(property, options);
   params.maxSize = options.max_size;
   params.maxDiscardRatio = 10;
   params.disableShrinking = !options.shrink;
@@ -134,10 +148,10 @@ Coverage generated_coverage(const ProveOptions& options) {
   for (Property property : selected) {
     RunState state;
     Listener listener(state, coverage);
-    const rc::Gen<Case> cases = gen::case_(options.limits, options.scope);
+    const rc::Gen<Case> cases = cases_for(property, options, options.scope);
     rc::detail::TestParams params;
     params.seed = property_seed(options, property);
-    params.maxSuccess = options.cases;
+    params.maxSuccess = cases_of(property, options);
     params.maxSize = options.max_size;
     rc::detail::checkTestable([&] { state.evaluated = *cases; }, rc::detail::TestMetadata{}, params, listener,
                               std::unordered_map<std::string, rc::detail::Reproduce>{});
