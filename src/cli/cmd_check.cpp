@@ -6,6 +6,7 @@
 #include "cli/property_runs.hpp"
 #include "cli/verification.hpp"
 #include "relpos/errors.hpp"
+#include "relpos/harness/candidate.hpp"
 #include "relpos/harness/prove.hpp"
 
 namespace relpos::cli {
@@ -16,19 +17,31 @@ constexpr int kCheckCases = 60;
 
 struct CheckArgs {
   std::string fixtures;
+  std::string candidate_command;
+  double timeout = 60;
   BackendOptions options;
   SuiteArgs suite;
 };
 
-// Every available backend through the property suite; prints a report per backend.
-bool check_properties(const CheckArgs& args) {
+// What the gate checks: the external candidate, or every registered backend.
+std::vector<harness::Implementation> subjects(const CheckArgs& args) {
+  if (args.candidate_command.empty()) return backend_subjects(select_backends({}), args.options);
+  harness::CandidateOptions candidate;
+  candidate.command = args.candidate_command;
+  candidate.timeout_seconds = args.timeout;
+  candidate.model = scope_from(args.suite.scope).model;
+  return {harness::candidate_implementation(candidate)};
+}
+
+// Every subject that can run here through the property suite; prints a report for each.
+bool check_properties(const CheckArgs& args, const std::vector<harness::Implementation>& checked) {
   harness::ProveOptions options = suite_options(args.suite, kCheckCases);
   std::printf("\n== properties: %d cases per property, seed %#llx, %zu saved case(s) replayed first\n", options.cases,
               static_cast<unsigned long long>(options.seed), options.regressions.size());
   bool passed = true;
   harness::Coverage coverage(options.scope);
-  for (const std::string& name : select_backends({})) {
-    const harness::Report report = harness::prove(harness::backend_implementation(name, args.options), options);
+  for (const harness::Implementation& subject : checked) {
+    const harness::Report report = harness::prove(subject, options);
     std::printf("%s", report.text().c_str());
     std::fflush(stdout);
     passed = passed && report.passed();
@@ -47,8 +60,14 @@ bool check_properties(const CheckArgs& args) {
 void register_check(CLI::App& root, Commands& commands) {
   auto args = std::make_shared<CheckArgs>();
   CLI::App* app = root.add_subcommand(
-      "check", "The CI gate: every fixture with every available backend, then the property suite on each backend");
+      "check", "The CI gate: every fixture with every available backend (or an external candidate), then the property suite "
+      "and coverage on each");
   app->add_option("--fixtures", args->fixtures, "fixture directory (default: the source tree's fixtures/)");
+  app->add_option("--candidate-cmd", args->candidate_command,
+                  "gate an external program (docs/candidate-protocol.md) instead of the backends: the fixtures "
+                  "within the scope through it, then the property suite and coverage");
+  app->add_option("--timeout", args->timeout, "candidate: seconds allowed per case (default 60)")
+      ->check(CLI::PositiveNumber);
   add_backend_options(*app, args->options);
   add_suite_options(*app, args->suite, kCheckCases, false);
   commands.push_back({app, [args] {
@@ -57,10 +76,11 @@ void register_check(CLI::App& root, Commands& commands) {
                         const auto files = find_fixtures(directory);
                         if (files.empty()) throw InputError(fmt::format("{}: no *.h5 fixtures", directory.string()));
                         std::printf("== fixtures: %zu file(s) under %s\n", files.size(), directory.string().c_str());
-                        const VerificationOutcome outcome = verify_files(
-                            files, select_backends({}), args->options, std::nullopt, scope_from(args->suite.scope));
+                        const std::vector<harness::Implementation> checked = subjects(*args);
+                        const VerificationOutcome outcome =
+                            verify_files(files, checked, std::nullopt, scope_from(args->suite.scope));
                         const int fixture_code = outcome.exit_code();
-                        const bool properties_passed = check_properties(*args);
+                        const bool properties_passed = check_properties(*args, checked);
                         const int code = fixture_code != kExitOk ? fixture_code
                                          : properties_passed     ? kExitOk
                                                                  : kExitMismatch;

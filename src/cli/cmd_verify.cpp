@@ -73,7 +73,7 @@ void register_verify(CLI::App& root, Commands& commands) {
                         std::vector<std::filesystem::path> files(args->files.begin(), args->files.end());
                         const harness::Scope scope = scope_from(args->scope);
                         const VerificationOutcome outcome =
-                            verify_files(files, backends, args->options, override, scope);
+                            verify_files(files, backend_subjects(backends, args->options), override, scope);
                         // A gate that checked nothing must not read as a pass.
                         if (outcome.fixtures == 0 && !outcome.outside_scope.empty()) {
                           std::fprintf(stderr, "relpos: error: none of the %zu fixture(s) is within the scope (%s)\n",

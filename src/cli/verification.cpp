@@ -19,18 +19,23 @@ int VerificationOutcome::exit_code() const {
   return kExitOk;
 }
 
+std::vector<harness::Implementation> backend_subjects(const std::vector<std::string>& names,
+                                                      const BackendOptions& options) {
+  std::vector<harness::Implementation> subjects;
+  for (const std::string& name : names) subjects.push_back(harness::backend_implementation(name, options));
+  return subjects;
+}
+
 VerificationOutcome verify_files(const std::vector<std::filesystem::path>& files,
-                                 const std::vector<std::string>& backends, const BackendOptions& options,
+                                 const std::vector<harness::Implementation>& subjects,
                                  const std::optional<Policy>& override, const harness::Scope& scope) {
   VerificationOutcome outcome;
-  std::vector<std::unique_ptr<Backend>> runnable;
-  for (const std::string& name : backends) {
-    auto backend = make_backend(name, options);
-    const Availability availability = backend->availability();
-    if (availability.available) {
-      runnable.push_back(std::move(backend));
+  std::vector<const harness::Implementation*> runnable;
+  for (const harness::Implementation& subject : subjects) {
+    if (subject.unavailable.empty()) {
+      runnable.push_back(&subject);
     } else {
-      outcome.skipped.push_back(fmt::format("{} ({})", name, availability.detail));
+      outcome.skipped.push_back(subject.unavailable);  // "cuda: not compiled ..." names the backend
     }
   }
 
@@ -58,21 +63,21 @@ VerificationOutcome verify_files(const std::vector<std::filesystem::path>& files
     ++outcome.fixtures;
     const std::string shape =
         fmt::format("[{}, {}, {}]", fixture.layout.batch(), fixture.layout.tokens(), fixture.meta.config.c_z);
-    for (const auto& backend : runnable) {
+    for (const harness::Implementation* subject : runnable) {
       VerifyResult result;
       try {
-        result = verify_fixture(fixture, *backend, override);
+        result = verify_fixture(fixture, subject->name, subject->run, subject->exact_order, override);
       } catch (const std::bad_alloc&) {
         const std::int64_t b = fixture.layout.batch(), n = fixture.layout.tokens(), c = fixture.meta.config.c_z;
         std::fprintf(stderr, "relpos: error: %s: backend %s: out of memory for the [%lld, %lld, %lld, %lld] output "
-                     "(%.3g GB)\n", file.string().c_str(), std::string(backend->name()).c_str(),
+                     "(%.3g GB)\n", file.string().c_str(), subject->name.c_str(),
                      static_cast<long long>(b), static_cast<long long>(n), static_cast<long long>(n),
                      static_cast<long long>(c), 4e-9 * static_cast<double>(b * n * n * c));
         ++outcome.failed_runs;
         continue;
       } catch (const std::exception& e) {
         std::fprintf(stderr, "relpos: error: %s: backend %s failed: %s\n", file.string().c_str(),
-                     std::string(backend->name()).c_str(), e.what());
+                     subject->name.c_str(), e.what());
         ++outcome.failed_runs;
         continue;
       }

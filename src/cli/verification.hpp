@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "relpos/backend.hpp"
+#include "relpos/harness/implementation.hpp"
 #include "relpos/harness/scope.hpp"
 #include "relpos/policy.hpp"
 
@@ -22,10 +23,14 @@ struct VerificationOutcome {
   int exit_code() const;
 };
 
-/// Verifies every file within `scope` with every backend named; prints the
-/// table, any failure reports and error lines to stdout/stderr.
+/// Verifies every file within `scope` with every implementation (a backend,
+/// an external candidate); one that cannot run here is skipped and named.
+/// Prints the table, any failure reports and error lines to stdout/stderr.
 VerificationOutcome verify_files(const std::vector<std::filesystem::path>& files,
-                                 const std::vector<std::string>& backends, const BackendOptions& options,
+                                 const std::vector<harness::Implementation>& subjects,
                                  const std::optional<Policy>& override, const harness::Scope& scope = {});
+
+/// Each named backend with `options`, as an implementation.
+std::vector<harness::Implementation> backend_subjects(const std::vector<std::string>& names, const BackendOptions& options);
 
 }  // namespace relpos::cli

@@ -26,4 +26,9 @@ xt::xtensor<float, 4> compute_in_precision(const Backend& backend, const Problem
 VerifyResult verify_fixture(const Fixture& fixture, const Backend& backend,
                             const std::optional<Policy>& override = std::nullopt);
 
+/// The same for any writer (a user's kernel, an external candidate): `name`
+/// for the report, `exact_order` decides the policy it is held to.
+VerifyResult verify_fixture(const Fixture& fixture, std::string name, const OutputWriter& write, bool exact_order,
+                            const std::optional<Policy>& override = std::nullopt);
+
 }  // namespace relpos

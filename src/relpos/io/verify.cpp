@@ -11,18 +11,25 @@ xt::xtensor<float, 4> compute_in_precision(const Backend& backend, const Problem
   return compute_in_precision([&](const Problem& p, const PairOutput& out) { backend.run(p, out); }, problem);
 }
 
-VerifyResult verify_fixture(const Fixture& fixture, const Backend& backend, const std::optional<Policy>& override) {
+VerifyResult verify_fixture(const Fixture& fixture, std::string name, const OutputWriter& write, bool exact_order,
+                            const std::optional<Policy>& override) {
   if (!fixture.expected) throw InputError("fixture has no /expected/output to verify against");
   const Problem problem = fixture.problem();
   VerifyResult result;
-  result.backend = std::string(backend.name());
+  result.backend = std::move(name);
   const Precision precision = fixture.meta.config.precision;
-  result.policy = override ? *override : policy_for_backend(fixture.meta.policy, backend.exact_order(), precision);
+  result.policy = override ? *override : policy_for_backend(fixture.meta.policy, exact_order, precision);
   const auto start = std::chrono::steady_clock::now();
-  const xt::xtensor<float, 4> got = compute_in_precision(backend, problem);
+  const xt::xtensor<float, 4> got = compute_in_precision(write, problem);
   result.seconds = seconds_since(start);
   result.comparison = compare_tensors(problem, *fixture.expected, got, precision, result.policy);
   return result;
+}
+
+VerifyResult verify_fixture(const Fixture& fixture, const Backend& backend, const std::optional<Policy>& override) {
+  return verify_fixture(
+      fixture, std::string(backend.name()), [&](const Problem& p, const PairOutput& out) { backend.run(p, out); },
+      backend.exact_order(), override);
 }
 
 }  // namespace relpos
