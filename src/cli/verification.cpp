@@ -14,7 +14,8 @@
 namespace relpos::cli {
 
 int VerificationOutcome::exit_code() const {
-  if (bad_inputs > 0 || failed_runs > 0) return kExitBadInput;
+  // A gate that checked nothing must not read as a pass.
+  if (bad_inputs > 0 || failed_runs > 0 || nothing_in_scope()) return kExitBadInput;
   if (mismatches > 0) return kExitMismatch;
   return kExitOk;
 }
@@ -104,6 +105,9 @@ VerificationOutcome verify_files(const std::vector<std::filesystem::path>& files
   std::printf("\n%d fixture(s), %d comparison(s): %d passed, %d failed%s\n", outcome.fixtures, outcome.runs,
               outcome.runs - outcome.mismatches, outcome.mismatches, trouble.c_str());
   std::fflush(stdout);
+  if (outcome.nothing_in_scope())
+    std::fprintf(stderr, "relpos: error: none of the %zu fixture(s) is within the scope (%s)\n",
+                 outcome.outside_scope.size(), scope.describe().c_str());
   return outcome;
 }
 

@@ -20,6 +20,8 @@ struct VerificationOutcome {
   int failed_runs = 0;   ///< (fixture, backend) pairs whose run stopped with an error (e.g. out of memory)
   std::vector<std::string> skipped;  ///< backends not available here, with the reason
   std::vector<std::string> outside_scope;  ///< fixtures not verified: outside the stated scope
+  /// Every fixture read lies outside the scope: nothing was verified.
+  bool nothing_in_scope() const { return fixtures == 0 && !outside_scope.empty(); }
   int exit_code() const;
 };
 

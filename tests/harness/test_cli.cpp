@@ -139,6 +139,14 @@ TEST(MutantsCommand, MutantsOutsideTheScopeAreNotApplicableNotSurvivors) {
   EXPECT_NE(run.all().find("PASS (every mutant in scope killed)"), std::string::npos) << run.all();
 }
 
+TEST(CheckCommand, AScopeThatExcludesEveryFixtureIsAnErrorNotAPass) {
+  const relpos::io::TemporaryDirectory scratch("relpos-check-scope");
+  std::filesystem::copy_file(std::string(RELPOS_SOURCE_DIR) + "/fixtures/monomer.h5", scratch.path() / "monomer.h5");
+  const auto run = relpos_cli("check --cases 10 --model boltz2 --fixtures " + scratch.path().string());
+  EXPECT_EQ(run.exit_code, 2) << run.all();
+  EXPECT_NE(run.all().find("none of the 1 fixture(s) is within the scope"), std::string::npos) << run.all();
+}
+
 TEST(VerifyCommand, AListFlagTakesOneValuePerOccurrenceAndLeavesTheFilesPositional) {
   const auto run = relpos_cli(std::string("verify --backend cpu --cyclic boltz --precision bf16-autocast ") +
                               RELPOS_SOURCE_DIR + "/fixtures/boltz2_cyclic_peptides_autocast.h5");

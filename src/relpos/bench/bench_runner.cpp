@@ -276,6 +276,9 @@ class BenchRun {
     report_.cpu = cpu_model();
     report_.cores = usable_cores();
     report_.load_before = load_average();
+    // The machine's vector instructions as the backends that choose them see it, whichever are timed.
+    for (const BackendEntry& entry : registered_backends())
+      if (report_.simd.empty()) report_.simd = entry.make({})->traits().instruction_set;
     report_.r_max = plan_.config.r_max;
     report_.s_max = plan_.config.s_max;
     report_.layout =
@@ -299,7 +302,6 @@ class BenchRun {
         continue;
       }
       runnable_.push_back({name, backend->native_space(), backend->traits()});
-      if (report_.simd.empty()) report_.simd = runnable_.back().traits.instruction_set;
     }
   }
 

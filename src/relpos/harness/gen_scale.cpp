@@ -130,8 +130,11 @@ rc::Gen<Case> scale_case(const Scope& scope) {
         const bool periods = config.cyclic == Cyclic::boltz;
         Case c;
         c.config = config;
-        const std::vector<Layout> elements = {build_element(spec, periods, false), build_element(spec, periods, true)};
-        c.layout = batched ? Layout::stack(elements) : elements.front();
+        c.layout = build_element(spec, periods, false);
+        if (batched) {
+          const std::vector<Layout> elements = {c.layout, build_element(spec, periods, true)};
+          c.layout = Layout::stack(elements);
+        }
         c.weights = scale_probe_weights(config);
         c.transform = build_transform(TransformSpec{}, c.layout);
         return c;
