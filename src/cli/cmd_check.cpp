@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/progress_line.hpp"
 #include "cli/property_runs.hpp"
 #include "cli/verification.hpp"
 #include "relpos/errors.hpp"
@@ -36,12 +37,17 @@ std::vector<harness::Implementation> subjects(const CheckArgs& args) {
 // Every subject that can run here through the property suite; prints a report for each.
 bool check_properties(const CheckArgs& args, const std::vector<harness::Implementation>& checked) {
   harness::ProveOptions options = suite_options(args.suite, kCheckCases);
-  std::printf("\n== properties: %d cases per property, seed %#llx, %zu saved case(s) replayed first\n", options.cases,
-              static_cast<unsigned long long>(options.seed), options.regressions.size());
+  std::printf("\n== properties: %d cases per property, seed %#llx%s, %zu saved case(s) replayed first\n",
+              options.cases, static_cast<unsigned long long>(options.seed), shard_text(options.shard).c_str(),
+              options.regressions.size());
+  std::fflush(stdout);
   bool passed = true;
   harness::Coverage coverage(options.scope);
+  ProgressLine progress(args.suite.progress);
+  options.progress = progress.callback();
   for (const harness::Implementation& subject : checked) {
     const harness::Report report = harness::prove(subject, options);
+    progress.clear();
     std::printf("%s", report.text().c_str());
     std::fflush(stdout);
     passed = passed && report.passed();

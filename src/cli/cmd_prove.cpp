@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "relpos/backends/registry.hpp"
+#include "cli/progress_line.hpp"
 #include "cli/property_runs.hpp"
 #include "relpos/errors.hpp"
 #include "relpos/harness/candidate.hpp"
@@ -63,16 +64,15 @@ void register_prove(CLI::App& root, Commands& commands) {
                           impl = harness::candidate_implementation(candidate);
                         }
                         if (!args->json) {
-                          std::printf("prove %s: seed %#llx, %d cases per property, %zu saved case(s) to replay\n",
-                                      impl.name.c_str(), static_cast<unsigned long long>(options.seed), options.cases,
-                                      options.regressions.size());
+                          std::printf("prove %s: seed %#llx%s, %d cases per property, %zu saved case(s) to replay\n",
+                                      impl.name.c_str(), static_cast<unsigned long long>(options.seed),
+                                      shard_text(options.shard).c_str(), options.cases, options.regressions.size());
                           std::fflush(stdout);
-                          options.progress = [](std::string_view line) {
-                            std::printf("  %.*s\n", static_cast<int>(line.size()), line.data());
-                            std::fflush(stdout);
-                          };
                         }
+                        ProgressLine progress(args->suite.progress);
+                        options.progress = progress.callback();
                         const harness::Report report = harness::prove(impl, options);
+                        progress.clear();
                         if (args->json)
                           std::printf("%s\n", harness::to_json(report).dump(2).c_str());
                         else

@@ -13,5 +13,6 @@ void register_memory(CLI::App& root, Commands& commands);
 void register_prove(CLI::App& root, Commands& commands);
 void register_mutants(CLI::App& root, Commands& commands);
 void register_fixtures(CLI::App& root, Commands& commands);
+void register_report(CLI::App& root, Commands& commands);
 
 }  // namespace relpos::cli

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   cli::register_prove(app, commands);
   cli::register_mutants(app, commands);
   cli::register_fixtures(app, commands);
+  cli::register_report(app, commands);
 
   try {
     app.parse(argc, argv);

@@ -69,6 +69,12 @@ void add_suite_options(CLI::App& app, SuiteArgs& args, int default_cases, bool s
   app.add_option("--max-size", args.max_size, "RapidCheck size reached by the last case (default 100)")
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--no-shrink", args.no_shrink, "report the first failing case as found");
+  app.add_option("--shard", args.shard,
+                 "run slice I of N (I = 0 .. N-1): its own seeds and every N-th saved case, so N machines run N times "
+                 "the budget (GTEST_SHARD_INDEX / GTEST_TOTAL_SHARDS do the same); merge the --json reports with "
+                 "`relpos report merge`");
+  app.add_flag("--progress", args.progress,
+               "a progress line on stderr even when it is not a terminal (on a terminal it is always shown)");
   if (!selection) return;
   app.add_flag("--fail-fast", args.fail_fast, "stop after the first property that fails (its counterexample shrunk)");
   app.add_option("--property", args.properties, "run only these properties (repeatable; default: all that apply)");
@@ -91,6 +97,10 @@ std::filesystem::path default_regression_dir() {
   return "tests/regressions";
 }
 
+std::string shard_text(const harness::Shard& shard) {
+  return shard.total > 1 ? fmt::format(", shard {}/{}", shard.index, shard.total) : std::string();
+}
+
 harness::ProveOptions suite_options(const SuiteArgs& args, int default_cases) {
   harness::ProveOptions defaults;
   defaults.cases = default_cases;
@@ -106,6 +116,7 @@ harness::ProveOptions suite_options(const SuiteArgs& args, int default_cases) {
     }
   }
   if (args.max_size) options.max_size = *args.max_size;
+  if (!args.shard.empty()) options.shard = harness::parse_shard(args.shard);
   if (args.no_shrink) options.shrink = false;
   if (args.fail_fast) options.stop_at_first_failure = true;
   options.scope = scope_from(args.scope);

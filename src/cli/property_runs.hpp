@@ -35,16 +35,21 @@ struct SuiteArgs {
   bool no_shrink = false;
   bool fail_fast = false;
   std::string regressions;  ///< directory, or "none"
+  std::string shard;        ///< "I/N", or empty
+  bool progress = false;    ///< a progress line on stderr even when it is not a terminal
   ScopeArgs scope;
 };
 
-/// --cases, --seed, --max-size, --no-shrink, the scope flags (and, when
+/// --cases, --seed, --max-size, --no-shrink, --shard, --progress, the scope flags (and, when
 /// `selection`, --property, --policy, --regressions) bound to `args`.
 void add_suite_options(CLI::App& app, SuiteArgs& args, int default_cases, bool selection = true);
 
 /// ProveOptions: `default_cases`, then RC_PARAMS and the shard variables, then the flags.
 /// Loads the saved regression cases unless --regressions none.
 harness::ProveOptions suite_options(const SuiteArgs& args, int default_cases);
+
+/// ", shard I/N" for a sharded run, empty otherwise.
+std::string shard_text(const harness::Shard& shard);
 
 /// tests/regressions of the source tree: $RELPOS_REGRESSIONS, else
 /// <dir of relpos>/../tests/regressions, else ./tests/regressions.

@@ -3,10 +3,13 @@
 
 - PyTorch lookups that repeat row 64 when N > 64, repeat a row of the second
   256-token tile, or copy the last column when N > 64 is no multiple of 8
-  (tools/relpos_reference.py mutants) each fail `relpos prove
-  --candidate-cmd` on the scale property, shrunk past the tile and reported
-  with the counterexample and the first differing pair; the correct lookup
-  passes it;
+  (tools/relpos_reference.py mutants) each fail the default `relpos prove
+  --candidate-cmd`, shrunk to just past the tile and reported counterexample
+  first (within 40 lines: layout, config, first differing pair, the probe's
+  reading of the term); the correct lookup passes both halves of `--shard
+  0/2` and `1/2`, which `relpos report merge` joins; `--shard 2/2` exits 2;
+- a strict AF3-only fp32 candidate (error: outside r_max 32, s_max 2, c_z
+  128, af3, no cyclic, fp32) passes `relpos prove --model af3 --precision fp32`;
 - `relpos check --candidate-cmd` passes for the correct lookup and fails
   (exit 1) for a broken one.
 
@@ -34,21 +37,46 @@ def candidate_command(*flags):
     return " ".join(shlex.quote(part) for part in (sys.executable, CANDIDATE, *flags))
 
 
-def prove_scale(*flags):
-    return run([RELPOS, "prove", "--candidate-cmd", candidate_command(*flags), "--property", "scale",
-                "--regressions", "none"])
+def prove(*flags, extra=()):
+    return run([RELPOS, "prove", "--candidate-cmd", candidate_command(*flags), *extra])
+
+
+def check_leads_with_counterexample(mutant, out):
+    head = out.splitlines()[:40]
+    text = "\n".join(head)
+    for needle in ("counterexample", "config r_max=", "asym_id", "residue_index", "first mismatch: pair (i=",
+                   "expected", "probe reading of channel"):
+        check(needle in text, f"{mutant}: '{needle}' must be within the report's first 40 lines:\n{text}")
 
 
 def check_tile_mutants():
-    code, out, err = prove_scale("--form", "lookup")
-    check(code == 0, f"the correct lookup must pass the scale tier ({code}):\n{out}{err}")
     for mutant, tile in TILE_MUTANTS.items():
-        code, out, err = prove_scale("--form", "lookup", "--mutant", mutant)
-        check(code == 1, f"{mutant}: prove must fail ({code}):\n{out}{err}")
-        shrunk = re.search(r"shrunk counterexample: (\d+) tokens", out)
-        check(shrunk is not None and tile < int(shrunk.group(1)) <= 2 * tile + 129,
+        code, out, err = prove("--form", "lookup", "--mutant", mutant)
+        check(code == 1, f"{mutant}: the default prove must fail ({code}):\n{out}{err}")
+        shrunk = re.search(r"scale FAILED .*shrunk counterexample: (\d+) tokens", out)
+        check(shrunk is not None and tile < int(shrunk.group(1)) <= tile + 8,
               f"{mutant}: the counterexample must shrink to just past the {tile}-token tile:\n{out}")
-        check("first mismatch: pair (i=" in out, f"{mutant}: the report must name the first differing pair:\n{out}")
+        check_leads_with_counterexample(mutant, out)
+
+
+def check_shards(work):
+    files = []
+    for shard in ("0/2", "1/2"):
+        code, out, err = prove("--form", "lookup", extra=("--shard", shard, "--json"))
+        check(code == 0, f"the correct lookup must pass shard {shard} ({code}):\n{out}{err}")
+        files.append(os.path.join(work, f"shard-{shard[0]}.json"))
+        with open(files[-1], "w") as f:
+            f.write(out)
+    code, out, err = run([RELPOS, "report", "merge", *files])
+    check(code == 0 and "PASS" in out, f"the merged shards must pass ({code}):\n{out}{err}")
+    code, out, err = prove("--form", "lookup", extra=("--shard", "2/2"))
+    check(code == 2 and "not a valid shard" in err, f"--shard 2/2 must exit 2 ({code}):\n{out}{err}")
+
+
+def check_strict_af3():
+    code, out, err = prove("--strict-af3", extra=("--model", "af3", "--precision", "fp32"))
+    check(code == 0, f"the strict AF3 fp32 candidate must pass its scope ({code}):\n{out}{err}")
+    check("scale" in out and "error:" not in out, f"the scale tier must run within the scope:\n{out}{err}")
 
 
 def check_gate(work):
@@ -65,6 +93,8 @@ def main():
     work = tempfile.mkdtemp(prefix="relpos-scale-")
     try:
         check_tile_mutants()
+        check_shards(work)
+        check_strict_af3()
         check_gate(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)

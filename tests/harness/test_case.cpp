@@ -137,5 +137,27 @@ TEST(Show, DescribesTheConfigTheFiveArraysAndTheTransform) {
   EXPECT_NE(describe(small_case(), 10).find("weights [3, 17]: 51 values"), std::string::npos);
 }
 
+TEST(Show, CompactListWritesRunsOfFourOrMoreAsOneItem) {
+  const auto compact = [](std::vector<std::int64_t> values) { return compact_list(values); };
+  EXPECT_EQ(compact({5, 6, 1}), "[5, 6, 1]");
+  EXPECT_EQ(compact({1, 2, 3}), "[1, 2, 3]");
+  EXPECT_EQ(compact({0, 0, 0, 0, 0}), "[0 (x5)]");
+  EXPECT_EQ(compact({1, 2, 3, 4, 5, 9}), "[1..5, 9]");
+  EXPECT_EQ(compact({4, 3, 2, 1, 0}), "[4..0]");
+  EXPECT_EQ(compact({0, 0, 0, 0, 1, 2, 3, 4, 7, 7}), "[0 (x4), 1..4, 7, 7]");
+  EXPECT_EQ(compact({}), "[]");
+}
+
+TEST(Show, ALongScaleLayoutStaysShort) {
+  const std::size_t n = 2049;
+  std::vector<std::int64_t> zeros(n, 0), residues(n), tokens(n);
+  for (std::size_t t = 0; t < n; ++t) residues[t] = static_cast<std::int64_t>(t) + 1, tokens[t] = static_cast<std::int64_t>(t);
+  const Layout layout = Layout::from_arrays<std::int64_t>(zeros, residues, zeros, zeros, tokens);
+  const std::string text = describe_layout(layout);
+  EXPECT_NE(text.find("residue_index [1..2049]"), std::string::npos) << text;
+  EXPECT_NE(text.find("asym_id       [0 (x2049)]"), std::string::npos) << text;
+  EXPECT_LT(text.size(), 400u) << text;
+}
+
 }  // namespace
 }  // namespace relpos::harness

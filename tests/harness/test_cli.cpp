@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -56,6 +57,50 @@ TEST(ProveCommand, AModelPresetScopesTheRun) {
   EXPECT_EQ(overridden.exit_code, 0) << overridden.all();
   EXPECT_NE(overridden.all().find("variant paper, cyclic boltz, precision fp32|bf16"), std::string::npos)
       << overridden.all();
+}
+
+TEST(ProveCommand, ShardsRunDisjointSlicesThatMergeIntoOneVerdict) {
+  const relpos::io::TemporaryDirectory scratch("relpos-shards");
+  std::string files;
+  for (const char* shard : {"0/2", "1/2"}) {
+    const auto run = relpos_cli(std::string("prove --backend cpu --cases 10 --property fp32 --property scale --json --shard ") + shard);
+    ASSERT_EQ(run.exit_code, 0) << run.all();
+    const auto file = scratch.path() / (std::string("shard-") + shard[0] + ".json");
+    std::ofstream(file) << run.out;
+    files += " " + file.string();
+  }
+  const auto merged = relpos_cli("report merge" + files);
+  EXPECT_EQ(merged.exit_code, 0) << merged.all();
+  EXPECT_NE(merged.out.find("PASS: "), std::string::npos) << merged.all();
+  const auto json = relpos_cli("report merge --json" + files);
+  EXPECT_EQ(nlohmann::json::parse(json.out)["shard"]["merged"], nlohmann::json::parse("[0, 1]")) << json.all();
+  const auto partial = relpos_cli("report merge " + (scratch.path() / "shard-0.json").string());
+  EXPECT_EQ(partial.exit_code, 2) << partial.all();
+  EXPECT_NE(partial.err.find("shard 1/2 missing"), std::string::npos) << partial.all();
+  const auto unreadable = relpos_cli("report merge /nonexistent-relpos.json");
+  EXPECT_EQ(unreadable.exit_code, 2) << unreadable.all();
+  EXPECT_NE(unreadable.err.find("/nonexistent-relpos.json: cannot open"), std::string::npos) << unreadable.all();
+}
+
+TEST(ProveCommand, InvalidShardsExitWithTwo) {
+  for (const char* shard : {"2/2", "0/0", "x", "1"}) {
+    const auto run = relpos_cli(std::string("prove --backend cpu --cases 2 --shard ") + shard);
+    EXPECT_EQ(run.exit_code, 2) << shard << "\n" << run.all();
+    EXPECT_NE(run.err.find("is not a valid shard"), std::string::npos) << run.all();
+  }
+}
+
+TEST(ProveCommand, ProgressGoesToStderrOnlyWhenAsked) {
+  // Not a terminal here: quiet unless --progress (and quiet for the first seconds anyway).
+  const auto quiet = relpos_cli("prove --backend onehot --cases 100 --property scale --regressions none");
+  EXPECT_EQ(quiet.exit_code, 0) << quiet.all();
+  EXPECT_EQ(quiet.err.find("elapsed"), std::string::npos) << quiet.err;
+  const auto loud = relpos_cli("prove --backend onehot --cases 4 --property fp32 --property scale --regressions none --progress");
+  EXPECT_EQ(loud.exit_code, 0) << loud.all();
+  EXPECT_NE(loud.err.find("relpos: onehot fp32: 4/4 cases"), std::string::npos) << loud.err;
+  EXPECT_NE(loud.err.find("relpos: onehot scale: 10/10 cases"), std::string::npos) << loud.err;
+  EXPECT_NE(loud.err.find(" s elapsed"), std::string::npos) << loud.err;
+  EXPECT_EQ(loud.out.find("elapsed"), std::string::npos) << loud.out;
 }
 
 TEST(ProveCommand, BadScopesExitWithTwoAndOneLine) {

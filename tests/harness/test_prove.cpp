@@ -8,11 +8,14 @@
 #include <cstdlib>
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "relpos/backends/registry.hpp"
 #include "relpos/errors.hpp"
 #include "relpos/harness/gen_case.hpp"
 #include "relpos/harness/gtest.hpp"
 #include "relpos/harness/prove.hpp"
+#include "relpos/harness/report_merge.hpp"
 #include "test_temp_dir.hpp"
 
 namespace relpos::harness {
@@ -150,6 +153,17 @@ Implementation wrong_across_chains() {
   });
 }
 
+// A saved two-token case across two chains: wrong_across_chains() fails it.
+RegressionCase two_chain_saved_case() {
+  RegressionCase saved;
+  saved.file = "two-chains.json";
+  saved.value.config = Config{1, 0, 2};
+  saved.value.layout = Layout::from_arrays({0, 1}, {1, 1}, {0, 1}, {0, 0}, {0, 1});
+  saved.value.weights = Weights(std::array<std::size_t, 2>{2, 11}, 0.5f);
+  saved.value.transform.permutation = {1, 0};
+  return saved;
+}
+
 TEST(Prove, AFailureComesBackShrunkWithItsReport) {
   ProveOptions options;
   options.properties = {Property::fp32, Property::permutation};
@@ -170,6 +184,63 @@ TEST(Prove, AFailureComesBackShrunkWithItsReport) {
   const nlohmann::json json = to_json(report);
   EXPECT_EQ(json["properties"][0]["counterexample"]["tokens"], 2);
   EXPECT_FALSE(json["passed"].get<bool>());
+}
+
+TEST(Prove, AFailingReportLeadsWithTheCounterexample) {
+  ProveOptions options;
+  options.cases = 20;
+  options.properties = {Property::fp32, Property::permutation, Property::structure};
+  const Report report = prove(wrong_across_chains(), options);
+  const std::string text = report.text();
+  const std::size_t counterexample = text.find("counterexample");
+  const std::size_t table = text.find("property          cases");
+  ASSERT_NE(counterexample, std::string::npos) << text;
+  ASSERT_NE(table, std::string::npos) << text;
+  EXPECT_LT(counterexample, table) << text;
+  const auto lines_before = std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(text.find("first mismatch")), '\n');
+  EXPECT_LT(lines_before, 40) << text;
+  EXPECT_NE(text.find("asym_id"), std::string::npos) << text;
+  EXPECT_NE(text.find("cases/s"), std::string::npos) << text;
+}
+
+TEST(Prove, AFailingSavedCaseIsOneLineAfterTheCounterexample) {
+  ProveOptions options;
+  options.cases = 5;
+  options.properties = {Property::fp32};
+  const RegressionCase saved = two_chain_saved_case();
+  options.regressions = {saved, saved};
+  const std::string failures = prove(wrong_across_chains(), options).failures();
+  const std::size_t first_saved = failures.find("saved case two-chains.json fails fp32: ");
+  ASSERT_NE(first_saved, std::string::npos) << failures;
+  EXPECT_LT(failures.find("shrunk counterexample"), first_saved) << failures;
+  // Two saved cases, two lines: nothing of their reports beyond the first line.
+  EXPECT_EQ(std::count(failures.begin() + static_cast<std::ptrdiff_t>(first_saved), failures.end(), '\n'), 2) << failures;
+}
+
+TEST(Prove, ProgressIsReportedPerCaseAndPerProperty) {
+  ProveOptions options;
+  options.cases = 7;
+  options.properties = {Property::fp32, Property::structure};
+  std::vector<Progress> seen;
+  options.progress = [&](const Progress& p) { seen.push_back(p); };
+  const auto cpu = make_backend("cpu");
+  ASSERT_TRUE(prove(*cpu, options).passed());
+  const auto finished = std::count_if(seen.begin(), seen.end(), [](const Progress& p) { return p.finished; });
+  EXPECT_EQ(finished, 2);
+  EXPECT_EQ(seen.size(), 2u * 7u + 2u);  // every case, then each property's end
+  EXPECT_EQ(seen.front().cases, 1);
+  EXPECT_EQ(seen.front().planned, 7);
+  EXPECT_EQ(seen.back().property, Property::structure);
+  EXPECT_GE(seen.back().elapsed, seen.front().elapsed);
+}
+
+TEST(Prove, ShrinkingIsReportedAsProgress) {
+  ProveOptions options;
+  options.properties = {Property::fp32};
+  int shrink_reports = 0;
+  options.progress = [&](const Progress& p) { shrink_reports += p.shrinking; };
+  EXPECT_FALSE(prove(wrong_across_chains(), options).passed());
+  EXPECT_GT(shrink_reports, 0);
 }
 
 TEST(Prove, StopAtFirstFailureEndsTheRun) {
@@ -204,12 +275,7 @@ TEST(Prove, SavedCasesAreReplayedFirst) {
   ProveOptions options;
   options.cases = 3;
   options.properties = {Property::fp32};
-  RegressionCase saved;
-  saved.file = "two-chains.json";
-  saved.value.config = Config{1, 0, 2};
-  saved.value.layout = Layout::from_arrays({0, 1}, {1, 1}, {0, 1}, {0, 0}, {0, 1});
-  saved.value.weights = Weights(std::array<std::size_t, 2>{2, 11}, 0.5f);
-  saved.value.transform.permutation = {1, 0};
+  const RegressionCase saved = two_chain_saved_case();
   options.regressions = {saved};
   const Report report = prove(wrong_across_chains(), options);
   ASSERT_EQ(report.replays.size(), 1u);
@@ -269,6 +335,105 @@ TEST(ProveOptions, EachShardAndPropertyGetsItsOwnSeedAndEveryImplementationTheSa
   shard1.properties = {Property::fp32};
   EXPECT_EQ(generated_coverage(one).pairs(), generated_coverage(one).pairs());  // reproducible
   EXPECT_NE(generated_coverage(one).pairs(), generated_coverage(shard1).pairs());
+}
+
+TEST(Shard, ParsesIOverNAndRejectsEverythingElse) {
+  const Shard shard = parse_shard("1/3");
+  EXPECT_EQ(shard.index, 1);
+  EXPECT_EQ(shard.total, 3);
+  EXPECT_EQ(parse_shard("0/1").total, 1);
+  for (const char* bad : {"2/2", "3/2", "-1/2", "1/0", "x", "1", "1/", "/2", "a/b", "1/2/3", " 1/2"})
+    EXPECT_THROW(parse_shard(bad), InputError) << bad;
+  try {
+    parse_shard("2/2");
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("--shard: '2/2' is not a valid shard"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Shard, SavedCasesAreSplitBetweenShardsWithoutOverlap) {
+  ProveOptions options;
+  options.cases = 1;
+  options.properties = {Property::fp32};
+  for (int k = 0; k < 5; ++k) {
+    RegressionCase saved;
+    saved.file = fmt::format("case-{}.json", k);
+    saved.value.config = Config{1, 0, 2};
+    saved.value.layout = Layout::from_arrays({0}, {1}, {0}, {0}, {0});
+    saved.value.weights = Weights(std::array<std::size_t, 2>{2, 11}, 0.5f);
+    saved.value.transform.permutation = {0};
+    options.regressions.push_back(saved);
+  }
+  const auto cpu = make_backend("cpu");
+  std::vector<std::string> files;
+  for (int index = 0; index < 2; ++index) {
+    options.shard = {index, 2};
+    for (const ReplayResult& replay : prove(*cpu, options).replays) files.push_back(replay.file.string());
+  }
+  std::sort(files.begin(), files.end());
+  EXPECT_EQ(files, (std::vector<std::string>{"case-0.json", "case-1.json", "case-2.json", "case-3.json", "case-4.json"}));
+}
+
+// Two shards of one run, as `prove --shard I/2 --json` writes them.
+std::vector<ShardReport> two_shards(const Implementation& impl, int cases = 10) {
+  ProveOptions options;
+  options.cases = cases;
+  options.properties = {Property::fp32, Property::structure};
+  std::vector<ShardReport> shards;
+  for (int index = 0; index < 2; ++index) {
+    options.shard = {index, 2};
+    shards.push_back({fmt::format("shard-{}.json", index), to_json(prove(impl, options))});
+  }
+  return shards;
+}
+
+TEST(ReportMerge, CasesAndCoverageAddUpOverShards) {
+  const auto cpu = make_backend("cpu");
+  const std::vector<ShardReport> shards = two_shards(implementation(*cpu));
+  const MergedReport merged = merge_reports(shards);
+  EXPECT_TRUE(merged.passed) << merged.text;
+  EXPECT_EQ(merged.json["cases"].get<int>(), shards[0].report["cases"].get<int>() + shards[1].report["cases"].get<int>());
+  EXPECT_EQ(merged.json["properties"][0]["cases"].get<int>(), 20);
+  EXPECT_EQ(merged.json["coverage"]["cases"].get<int>(), 40);
+  EXPECT_EQ(merged.json["shard"]["merged"], nlohmann::json::parse("[0, 1]"));
+  EXPECT_NE(merged.text.find("PASS: 40 cases over 2 shards"), std::string::npos) << merged.text;
+  // The shards ran different cases: their pair counts differ.
+  EXPECT_NE(shards[0].report["coverage"]["pairs"], shards[1].report["coverage"]["pairs"]);
+}
+
+TEST(ReportMerge, AFailingShardFailsTheMergeAndKeepsItsCounterexample) {
+  const MergedReport merged = merge_reports(two_shards(wrong_across_chains()));
+  EXPECT_FALSE(merged.passed);
+  EXPECT_NE(merged.text.find("shrunk counterexample: 2 tokens"), std::string::npos) << merged.text;
+  EXPECT_LT(merged.text.find("counterexample"), merged.text.find("property  ")) << merged.text;
+  EXPECT_NE(merged.text.find("FAIL:"), std::string::npos) << merged.text;
+}
+
+TEST(ReportMerge, MissingRepeatedOrForeignShardsAreInputErrors) {
+  const auto cpu = make_backend("cpu");
+  std::vector<ShardReport> shards = two_shards(implementation(*cpu), 3);
+  const auto message = [](const std::vector<ShardReport>& given) {
+    try {
+      merge_reports(given);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_NE(message({shards[0]}).find("shard 1/2 missing"), std::string::npos);
+  EXPECT_NE(message({shards[0], shards[0]}).find("shard-0.json: shard 0/2 is given twice"), std::string::npos);
+  std::vector<ShardReport> foreign = shards;
+  foreign[1].report["seed"] = 7;
+  EXPECT_NE(message(foreign).find("shard-1.json: 'seed' differs"), std::string::npos) << message(foreign);
+  foreign = shards;
+  foreign[1].report = nlohmann::json::parse("[1, 2]");
+  EXPECT_NE(message(foreign).find("shard-1.json: not a `relpos prove --json` report"), std::string::npos)
+      << message(foreign);
+  foreign = shards;
+  foreign[1].report["coverage"]["columns"] = "many";
+  EXPECT_NE(message(foreign).find("shard-1.json: coverage 'columns' is not an object"), std::string::npos)
+      << message(foreign);
+  EXPECT_NE(message({}).find("at least one report"), std::string::npos);
 }
 
 }  // namespace

@@ -14,13 +14,18 @@
 
 namespace relpos::harness {
 
-/// The token counts the tier draws from, smallest first (65 .. 2049); a
-/// size-s case draws from the first ones, more as s grows.
+/// The token counts the tier draws from, smallest first (65 .. 2049, then
+/// PXDesign's chunk threshold 3199, 3200, 3201); a size-s case draws from the
+/// first ones, more as s grows (size 100: up to 1025; size 150: all).
 const std::vector<std::int64_t>& scale_token_counts();
 
-/// Output elements one scale case may hold (B * N^2 * c_z): bounds N when the
-/// scope fixes a large c_z.
+/// Output elements one scale case may hold (B * N^2 * c_z) up to size 100:
+/// bounds N when the scope fixes a large c_z.
 inline constexpr std::int64_t kScaleElementBudget = std::int64_t{1} << 23;
+
+/// The budget at RapidCheck size `size`: past the default maximum (100) a
+/// campaign (--max-size 200) affords 8 times as much, enough for N = 3201 at c_z 4.
+std::int64_t scale_element_budget(int size);
 
 /// W whose channel 0 is the residue bin + 1, channel 1 the token bin + 1,
 /// channel 2 the entity bit and channel 3 the chain bin + 1 (other channels

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "relpos/harness/gen_case.hpp"
+#include "relpos/harness/progress.hpp"
 #include "relpos/harness/properties.hpp"
 #include "relpos/harness/regression.hpp"
 #include "relpos/harness/scope.hpp"
@@ -23,10 +24,15 @@ inline constexpr std::uint64_t kDefaultSeed = 0x5eed2e1a7005ull;
 /// Cases per property in the CI budget (the whole ctest property suite stays well under 60 s on 2 cores).
 inline constexpr int kCiCases = 100;
 
+/// One of `total` disjoint slices of a campaign: its own seeds (derived from
+/// the run's seed, the slice and the property) and every total-th saved case.
 struct Shard {
   int index = 0;
   int total = 1;
 };
+
+/// "I/N" with 0 <= I < N; throws InputError naming `what` otherwise.
+Shard parse_shard(std::string_view text, std::string_view what = "--shard");
 
 struct ProveOptions {
   std::uint64_t seed = kDefaultSeed;
@@ -41,7 +47,7 @@ struct ProveOptions {
   CaseLimits limits;
   std::vector<RegressionCase> regressions;  ///< replayed through every property before any generated case
   std::filesystem::path record_directory;   ///< minimal counterexamples go here when recording_enabled()
-  std::function<void(std::string_view line)> progress;  ///< called as each property finishes
+  ProgressFunction progress;                ///< called after every case and shrink attempt
 };
 
 /// `defaults` adjusted by the environment: RC_PARAMS keys seed, max_success,

@@ -56,13 +56,17 @@ struct Report {
   /// Generated cases run over all properties.
   int cases() const;
   const PropertyResult* first_failure() const;
-  /// Table of properties, coverage summary, and every failure in full.
+  /// A failing run: its shrunk counterexamples first, then one line per
+  /// failing saved case, then the table of properties and the coverage.
   std::string text(bool with_coverage_table = false) const;
-  /// Only the failures (replays and properties), for an assertion message.
+  /// Only the failures (counterexamples, then saved cases), for an assertion message.
   std::string failures() const;
 };
 
 nlohmann::json to_json(const Report& report);
+
+/// Cases per second (0 when no time was measured).
+double rate(int cases, double seconds);
 
 std::string_view to_string(PropertyResult::Status status);
 

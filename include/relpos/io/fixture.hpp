@@ -71,6 +71,7 @@ xt::xtensor<float, 4> read_expected_output(const std::filesystem::path& path, co
 struct WriteOptions {
   bool overwrite = false;  ///< refuse to replace an existing file unless set
   bool int32_ids = false;  ///< store ids as int32 (AF3 / OpenFold3 style) instead of int64
+  bool compress = true;    ///< shuffle + deflate; off for files read once (the candidate protocol)
 };
 
 /// Writes atomically (temporary file + rename). Identical content gives identical bytes.

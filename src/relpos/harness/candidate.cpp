@@ -75,7 +75,7 @@ class Session {
     const int number = ++cases_;
     const std::filesystem::path input = directory_ / fmt::format("case-{:06}.h5", number);
     const std::filesystem::path output = directory_ / fmt::format("case-{:06}.out.h5", number);
-    write_fixture(input, fixture, {.overwrite = true, .int32_ids = options_.int32_ids});
+    write_fixture(input, fixture, {.overwrite = true, .int32_ids = options_.int32_ids, .compress = false});
     std::error_code ignored;
     std::filesystem::remove(output, ignored);
     const auto cleanup = [&] {

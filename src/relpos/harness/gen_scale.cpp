@@ -65,17 +65,21 @@ rc::Gen<std::int64_t> scale_tokens(std::int64_t channels, bool batched) {
   return rc::gen::withSize([channels, batched](int size) {
     const auto& all = scale_token_counts();
     const auto budget = static_cast<std::int64_t>(
-        std::sqrt(static_cast<double>(kScaleElementBudget) / static_cast<double>(channels * (batched ? 2 : 1))));
+        std::sqrt(static_cast<double>(scale_element_budget(size)) / static_cast<double>(channels * (batched ? 2 : 1))));
     std::vector<std::int64_t> allowed;
-    // Size 100 (the default maximum) reaches N = 1025; a larger --max-size reaches 2049 and beyond the list.
+    // Size 100 (the default maximum) reaches N = 1025; size 150 the whole list (PXDesign's 3200 needs size > 100 for its budget).
     const std::size_t reach = std::max<std::size_t>(1, all.size() * static_cast<std::size_t>(size + 1) / 151);
     for (std::size_t k = 0; k < all.size() && k < reach; ++k)
       if (all[k] <= budget || allowed.empty()) allowed.push_back(all[k]);
-    return rc::gen::elementOf(allowed);
+    // An index that shrinks toward 0, so a tile bug shrinks to the smallest N
+    // that shows it (RapidCheck's elementOf does not shrink at all).
+    return rc::gen::map(uniform<std::size_t>(0, allowed.size()), [allowed](std::size_t k) { return allowed[k]; });
   });
 }
 
 }  // namespace
+
+std::int64_t scale_element_budget(int size) { return size > 100 ? kScaleElementBudget * 8 : kScaleElementBudget; }
 
 const std::vector<std::int64_t>& scale_token_counts() {
   static const std::vector<std::int64_t> kCounts = [] {
@@ -84,7 +88,8 @@ const std::vector<std::int64_t>& scale_token_counts() {
       const std::int64_t p = std::int64_t{1} << k;
       for (std::int64_t n : {p - 1, p, p + 1, p + 8, p + 31, p + 129}) counts.push_back(n);
     }
-    counts.push_back(2049);
+    // 2049 closes the powers of two; PXDesign switches to 8-way chunking at N >= 3200.
+    for (std::int64_t n : {2049, 3199, 3200, 3201}) counts.push_back(n);
     std::sort(counts.begin(), counts.end());
     counts.erase(std::unique(counts.begin(), counts.end()), counts.end());
     counts.erase(std::remove_if(counts.begin(), counts.end(), [](std::int64_t n) { return n <= 64; }), counts.end());
@@ -124,7 +129,7 @@ rc::Gen<Case> scale_case(const Scope& scope) {
   return rc::gen::apply(
       [channels](std::int64_t tokens, bool batched, const Config& config, std::vector<ScaleChain> chains) {
         // A batch of two holds twice the elements: only where the budget allows.
-        batched = batched && 2 * tokens * tokens * channels <= kScaleElementBudget;
+        batched = batched && 2 * tokens * tokens * channels <= kScaleElementBudget;  // the default size's budget
         ScaleSpec spec{tokens, std::move(chains), batched};
         if (spec.chains.empty()) spec.chains.push_back({});
         const bool periods = config.cyclic == Cyclic::boltz;

@@ -339,16 +339,42 @@ Tensor scale_expected(const Problem& problem, const Implementation& impl) {
   return compute_in_precision([](const Problem& p, const PairOutput& out) { lookup->run(p, out); }, problem);
 }
 
+// What a probe channel's value says the implementation used: "token bin 3",
+// "no column" (0: unwritten or dropped), or a value no single column gives.
+std::string probe_term(std::int64_t channel, float value) {
+  static constexpr std::array<const char*, 4> kTerms = {"residue bin", "token bin", "entity bit", "chain bin"};
+  if (channel == 2) return value == 0 || value == 1 ? fmt::format("entity bit {}", value) : fmt::format("{:.9g} (no bit)", value);
+  if (value == 0) return fmt::format("no {} column (0: unwritten or dropped)", kTerms[channel]);
+  if (value == std::floor(value) && value >= 1) return fmt::format("{} {}", kTerms[channel], value - 1);
+  return fmt::format("{:.9g} (no single {} column)", value, kTerms[channel]);
+}
+
+// With probe weights the first differing element names the term: its channel
+// is one of the four, and its value is the bin the implementation used.
+std::string probe_reading(const Comparison& comparison) {
+  if (!comparison.first_mismatch || comparison.first_mismatch->at.c >= 4) return "";
+  const ElementReport& m = *comparison.first_mismatch;
+  static constexpr std::array<const char*, 4> kNames = {"residue", "token", "same-entity", "chain"};
+  return fmt::format("\n  probe reading of channel {} at that pair: the implementation used {} where the SPEC gives {}: "
+                     "the {} term differs",
+                     m.at.c, probe_term(m.at.c, m.got), probe_term(m.at.c, m.expected), kNames[m.at.c]);
+}
+
 Verdict check_scale(const Subject& s) {
   const Problem problem = s.problem();
   // Probe weights sum exactly in any order: bitwise holds for every implementation.
   const bool probe = s.c.weights == scale_probe_weights(s.c.config);
   const Policy policy = s.override ? *s.override : probe ? Policy::bitwise() : s.policy(s.precision());
   const Tensor expected = scale_expected(problem, s.impl);
-  return verdict(compare_tensors(problem, expected, s.output(problem), s.precision(), policy),
-                 fmt::format("scale: N = {}{} differs from the proven lookup{}", problem.layout.tokens(),
-                             problem.layout.batch() > 1 ? fmt::format(" x {} elements", problem.layout.batch()) : "",
-                             probe ? fmt::format(" ({})", scale_probe_legend()) : ""));
+  const Comparison comparison = compare_tensors(problem, expected, s.output(problem), s.precision(), policy);
+  Verdict result = verdict(comparison, fmt::format("scale: N = {}{} differs from the proven lookup{}",
+                                                   problem.layout.tokens(),
+                                                   problem.layout.batch() > 1
+                                                       ? fmt::format(" x {} elements", problem.layout.batch())
+                                                       : "",
+                                                   probe ? fmt::format(" ({})", scale_probe_legend()) : ""));
+  if (!result.passed && probe) result.report += probe_reading(comparison);
+  return result;
 }
 
 // ---- applicability ---------------------------------------------------------------------------------

@@ -25,23 +25,40 @@ struct RunState {
   std::exception_ptr fatal;
 };
 
-// Counts finished cases (and their coverage) and accepted shrinks.
+// Counts finished cases (and their coverage) and accepted shrinks, and tells
+// the progress function after each.
 class Listener final : public rc::detail::TestListener {
  public:
-  Listener(RunState& state, Coverage& coverage) : state_(state), coverage_(coverage) {}
+  Listener(RunState& state, Coverage& coverage, Progress progress = {}, const ProgressFunction* notify = nullptr,
+           Clock::time_point start = Clock::now())
+      : state_(state), coverage_(coverage), progress_(progress), notify_(notify), start_(start) {}
   void onTestCaseFinished(const rc::detail::CaseDescription& description) override {
     if (description.result.type == rc::detail::CaseResult::Type::Discard) return;
     ++state_.cases;
     if (state_.evaluated) coverage_.add(*state_.evaluated);
+    tell(false);
   }
   void onShrinkTried(const rc::detail::CaseDescription&, bool accepted) override {
     if (accepted) ++state_.shrink_steps;
+    tell(true);
   }
   void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
 
  private:
+  void tell(bool shrinking) {
+    if (notify_ == nullptr || !*notify_) return;
+    progress_.cases = state_.cases;
+    progress_.shrink_steps = state_.shrink_steps;
+    progress_.shrinking = shrinking;
+    progress_.elapsed = seconds_since(start_);
+    (*notify_)(progress_);
+  }
+
   RunState& state_;
   Coverage& coverage_;
+  Progress progress_;
+  const ProgressFunction* notify_;
+  Clock::time_point start_;
 };
 
 // The generator a property draws from: the standard one, or the scale tier.
@@ -60,14 +77,15 @@ int cases_of(Property property, const ProveOptions& options) {
 // The one place RapidCheck's runner is called: its public rc::check only
 // prints and returns a bool, the detail API returns the structured result.
 PropertyResult run_property(const Implementation& impl, Property property, const ProveOptions& options,
-                            const Scope& generated, Coverage& coverage) {
+                            const Scope& generated, Coverage& coverage, Clock::time_point run_start) {
   PropertyResult result;
   result.property = property;
   result.seed = property_seed(options, property);
   const auto start = Clock::now();
 
   RunState state;
-  Listener listener(state, coverage);
+  Listener listener(state, coverage, Progress{impl.name, property, 0, cases_of(property, options)}, &options.progress,
+                    run_start);
   const rc::Gen<Case> cases = cases_for(property, options, generated);
   const auto body = [&] {
     if (state.fatal) RC_DISCARD("the implementation cannot run");
@@ -174,7 +192,10 @@ Report prove(const Implementation& impl, const ProveOptions& options) {
   const std::vector<Property> selected =
       options.properties.empty() ? std::vector<Property>(all_properties().begin(), all_properties().end())
                                  : options.properties;
-  for (const RegressionCase& regression : options.regressions) {
+  for (std::size_t k = 0; k < options.regressions.size(); ++k) {
+    const RegressionCase& regression = options.regressions[k];
+    // Each shard replays every total-th saved case: the slices stay disjoint.
+    if (k % static_cast<std::size_t>(options.shard.total) != static_cast<std::size_t>(options.shard.index)) continue;
     // A saved case with ids beyond int32 is outside what an int32 run proves.
     if (options.limits.int32_ids && !ids_fit_int32(regression.value)) continue;
     // Nor is a saved case outside the scope: the implementation does not claim it.
@@ -195,11 +216,12 @@ Report prove(const Implementation& impl, const ProveOptions& options) {
       report.properties.push_back(skipped);
       continue;
     }
-    report.properties.push_back(run_property(impl, property, options, generated, report.coverage));
+    report.properties.push_back(run_property(impl, property, options, generated, report.coverage, start));
     const PropertyResult& result = report.properties.back();
     if (options.progress)
-      options.progress(fmt::format("{}: {} {} ({} cases, {:.2f} s)", impl.name, to_string(property),
-                                   to_string(result.status), result.cases, result.seconds));
+      options.progress(Progress{impl.name, property, result.cases, cases_of(property, options),
+                                result.counterexample ? result.counterexample->shrink_steps : 0, false, true,
+                                seconds_since(start)});
     if (options.stop_at_first_failure && result.status == PropertyResult::Status::failed) break;
   }
   report.seconds = seconds_since(start);

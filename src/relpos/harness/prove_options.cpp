@@ -35,6 +35,25 @@ int environment_int(const char* name, int fallback) {
 
 }  // namespace
 
+Shard parse_shard(std::string_view text, std::string_view what) {
+  const auto slash = text.find('/');
+  const auto invalid = [&](std::string_view why) {
+    return InputError(fmt::format("{}: '{}' is not a valid shard: {}", what, text, why));
+  };
+  if (slash == std::string_view::npos) throw invalid("expected I/N, e.g. 0/4");
+  Shard shard;
+  try {
+    shard.index = parse_number<int>(text.substr(0, slash), what);
+    shard.total = parse_number<int>(text.substr(slash + 1), what);
+  } catch (const InputError&) {
+    throw invalid("I and N must be whole numbers");
+  }
+  if (shard.total < 1) throw invalid("N must be at least 1");
+  if (shard.index < 0 || shard.index >= shard.total)
+    throw invalid(fmt::format("I must be 0 .. {} (shards are numbered from 0)", shard.total - 1));
+  return shard;
+}
+
 ProveOptions options_from_environment(ProveOptions options) {
   if (const char* params = std::getenv("RC_PARAMS"); params != nullptr) {
     std::istringstream words{std::string(params)};

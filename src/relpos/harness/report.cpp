@@ -31,32 +31,45 @@ int Report::cases() const {
   return total;
 }
 
+double rate(int cases, double seconds) { return seconds > 0 ? cases / seconds : 0.0; }
+
 const PropertyResult* Report::first_failure() const {
   for (const PropertyResult& result : properties)
     if (result.status == PropertyResult::Status::failed) return &result;
   return nullptr;
 }
 
+namespace {
+
+std::string first_line(std::string_view text) { return std::string(text.substr(0, text.find('\n'))); }
+
+std::string plural(int count, std::string_view word) {
+  return fmt::format("{} {}{}", count, word, count == 1 ? "" : "s");
+}
+
+}  // namespace
+
 std::string Report::failures() const {
   std::string text;
-  for (const ReplayResult& replay : replays)
-    if (!replay.passed)
-      text += fmt::format("saved case {} fails {}:\n{}\n", replay.file.string(), to_string(replay.property),
-                          replay.report);
+  // The shrunk counterexamples lead: they are what a reader acts on.
   for (const PropertyResult& result : properties) {
     if (result.status != PropertyResult::Status::failed) continue;
-    text += fmt::format("{} FAILED after {} case{} (seed {:#x})", to_string(result.property), result.cases,
-                        result.cases == 1 ? "" : "s", result.seed);
+    text += fmt::format("{} FAILED after {} (seed {:#x})", to_string(result.property), plural(result.cases, "case"),
+                        result.seed);
     if (result.counterexample) {
       const Counterexample& cx = *result.counterexample;
-      text += fmt::format("; shrunk counterexample: {} token{} after {} shrink step{}\n{}{}\n", cx.value.total_tokens(),
-                          cx.value.total_tokens() == 1 ? "" : "s", cx.shrink_steps, cx.shrink_steps == 1 ? "" : "s",
-                          describe(cx.value), cx.report);
+      text += fmt::format("; shrunk counterexample: {} after {}\n{}{}\n", plural(cx.value.total_tokens(), "token"),
+                          plural(cx.shrink_steps, "shrink step"), describe(cx.value), cx.report);
       if (!cx.recorded.empty()) text += fmt::format("saved as {}\n", cx.recorded.string());
     } else {
       text += fmt::format(": {}\n", result.error);
     }
   }
+  // Saved cases are known failures: one line each (their files hold the rest).
+  for (const ReplayResult& replay : replays)
+    if (!replay.passed)
+      text += fmt::format("saved case {} fails {}: {}\n", replay.file.string(), to_string(replay.property),
+                          first_line(replay.report));
   return text;
 }
 
@@ -64,28 +77,30 @@ std::string Report::text(bool with_coverage_table) const {
   if (!ran()) return fmt::format("{}: not run: {}\n", implementation, unavailable);
   std::string out = fmt::format("{}: policy {}, scope {}, seed {:#x}{}, {} cases per property, max size {}\n",
                                 implementation, policy, options.scope.describe(), options.seed,
-                                options.shard.total > 1 ? fmt::format(" (shard {} of {})", options.shard.index,
+                                options.shard.total > 1 ? fmt::format(" (shard {}/{})", options.shard.index,
                                                                       options.shard.total)
                                                         : std::string(),
                                 options.cases, options.max_size);
+  // A failing run leads with its counterexample; the table follows.
+  const std::string failed = failures();
+  if (!failed.empty()) out += failed + "\n";
   if (!replays.empty()) {
-    std::size_t failed = 0;
-    for (const ReplayResult& replay : replays) failed += !replay.passed;
-    out += fmt::format("  saved regression cases replayed: {} checks, {} failed\n", replays.size(), failed);
+    std::size_t failed_replays = 0;
+    for (const ReplayResult& replay : replays) failed_replays += !replay.passed;
+    out += fmt::format("  saved regression cases replayed: {} checks, {} failed\n", replays.size(), failed_replays);
   }
-  out += fmt::format("  {:<16}{:>7}  {:<6}{:>10}\n", "property", "cases", "result", "time");
+  out += fmt::format("  {:<16}{:>7}  {:<6}{:>10}{:>10}\n", "property", "cases", "result", "time", "cases/s");
   for (const PropertyResult& result : properties) {
     if (result.status == PropertyResult::Status::skipped) {
-      out += fmt::format("  {:<16}{:>7}  {:<6}{:>10}  ({})\n", to_string(result.property), "-", "skip", "-",
+      out += fmt::format("  {:<16}{:>7}  {:<6}{:>10}{:>10}  ({})\n", to_string(result.property), "-", "skip", "-", "-",
                          result.skip_reason);
       continue;
     }
     std::string note;
     if (result.counterexample)
-      note = fmt::format("  shrunk to {} token{}", result.counterexample->value.total_tokens(),
-                         result.counterexample->value.total_tokens() == 1 ? "" : "s");
-    out += fmt::format("  {:<16}{:>7}  {:<6}{:>8.2f} s{}\n", to_string(result.property), result.cases,
-                       to_string(result.status), result.seconds, note);
+      note = "  shrunk to " + plural(static_cast<int>(result.counterexample->value.total_tokens()), "token");
+    out += fmt::format("  {:<16}{:>7}  {:<6}{:>8.2f} s{:>10.0f}{}\n", to_string(result.property), result.cases,
+                       to_string(result.status), result.seconds, rate(result.cases, result.seconds), note);
   }
   out += with_coverage_table ? coverage.table() : "  coverage: " + coverage.summary() + "\n";
   if (!with_coverage_table && !coverage.complete() && coverage.cases() > 0) {
@@ -95,9 +110,8 @@ std::string Report::text(bool with_coverage_table) const {
     if (names.size() > 6) missing += fmt::format(", ... ({} in all)", names.size());
     out += "  never hit: " + missing + "\n";
   }
-  out += fmt::format("  {}: {} cases in {:.2f} s\n", passed() ? "PASS" : "FAIL", cases(), seconds);
-  const std::string failed = failures();
-  if (!failed.empty()) out += failed;
+  out += fmt::format("  {}: {} cases in {:.2f} s ({:.0f} cases/s)\n", passed() ? "PASS" : "FAIL", cases(), seconds,
+                     rate(cases(), seconds));
   return out;
 }
 
@@ -148,6 +162,7 @@ nlohmann::json to_json(const Report& report) {
                  {"max_size", report.options.max_size},
                  {"cases", report.cases()},
                  {"seconds", report.seconds},
+                 {"cases_per_second", rate(report.cases(), report.seconds)},
                  {"replays", replays},
                  {"properties", properties},
                  {"coverage",

@@ -16,15 +16,38 @@ std::string relabelling_text(const Relabelling& relabelling) {
   return text + "}";
 }
 
+// A run of equal values or of consecutive (+1 / -1) values this long or longer prints as one item.
+constexpr std::size_t kShortestRun = 4;
+
 }  // namespace
+
+std::string compact_list(std::span<const std::int64_t> values) {
+  std::string text;
+  for (std::size_t k = 0; k < values.size();) {
+    std::size_t end = k + 1;
+    const std::int64_t step = end < values.size() ? values[end] - values[k] : 0;
+    if (step >= -1 && step <= 1)
+      while (end < values.size() && values[end] - values[end - 1] == step) ++end;
+    if (end - k < kShortestRun) end = k + 1;
+    if (!text.empty()) text += ", ";
+    if (end - k == 1)
+      text += fmt::format("{}", values[k]);
+    else if (step == 0)
+      text += fmt::format("{} (x{})", values[k], end - k);
+    else
+      text += fmt::format("{}..{}", values[k], values[end - 1]);
+    k = end;
+  }
+  return "[" + text + "]";
+}
 
 std::string describe_layout(const Layout& layout) {
   std::string text;
   const auto line = [&](std::string_view name, const IdArray& ids) {
     std::string values;
     for (std::int64_t b = 0; b < layout.batch(); ++b) {
-      std::vector<std::int64_t> row(ids.begin() + b * layout.tokens(), ids.begin() + (b + 1) * layout.tokens());
-      values += fmt::format("{}[{}]", b ? ", " : "", fmt::join(row, ", "));
+      const std::span<const std::int64_t> row(ids.data() + b * layout.tokens(), static_cast<std::size_t>(layout.tokens()));
+      values += fmt::format("{}{}", b ? ", " : "", compact_list(row));
     }
     if (layout.batched) values = "[" + values + "]";
     text += fmt::format("  {:<14}{}\n", name, values);
@@ -59,9 +82,9 @@ std::string describe(const Case& c, std::size_t max_weights) {
                         w.shape(0), w.shape(1), w.size(), low, high, zeros);
   }
   const Transform& t = c.transform;
-  text += fmt::format("transform: permutation [{}]; shifts residue {:+} token {:+} sym {:+}; asym {}; entity {}; "
+  text += fmt::format("transform: permutation {}; shifts residue {:+} token {:+} sym {:+}; asym {}; entity {}; "
                       "chunk_rows {}; threads {}; accumulator seed {:#x}; period multiple {:+}\n",
-                      fmt::join(t.permutation, ", "), t.residue_shift, t.token_shift, t.sym_shift,
+                      compact_list(t.permutation), t.residue_shift, t.token_shift, t.sym_shift,
                       relabelling_text(t.asym_relabelling), relabelling_text(t.entity_relabelling), t.chunk_rows,
                       t.threads, t.accumulator_seed, t.period_multiple);
   return text;

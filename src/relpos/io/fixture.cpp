@@ -302,7 +302,7 @@ void write_fixture(const std::filesystem::path& path, const Fixture& fixture, co
   const FixtureMetadata& meta = fixture.meta;
   const Layout& layout = fixture.layout;
   io::write_atomically(path, overwrite, [&](const std::filesystem::path& temporary) {
-    io::Hdf5Writer file(temporary);
+    io::Hdf5Writer file(temporary, options.compress ? io::Storage::compressed : io::Storage::plain);
     file.string_attribute("format", kFixtureFormat);
     file.integer_attribute("format_version", fixture.format_version());
     file.string_attribute("variant", std::string(to_string(meta.config.variant)));

@@ -263,7 +263,7 @@ std::string Hdf5Reader::object_string_attribute(const std::string& object, const
   }
 }
 
-Hdf5Writer::Hdf5Writer(const std::filesystem::path& path) : path_(path) {
+Hdf5Writer::Hdf5Writer(const std::filesystem::path& path, Storage storage) : path_(path), storage_(storage) {
   try {
     H5::FileCreatPropList creation;
     // The root group's object header would otherwise carry a timestamp.
@@ -348,13 +348,14 @@ namespace {
 template <class T>
 void write_dataset(H5::H5File& file, const std::filesystem::path& path, const std::string& name,
                    const std::vector<std::size_t>& shape, const T* data, const H5::PredType& file_type,
-                   const H5::PredType& memory_type) {
+                   const H5::PredType& memory_type, Storage storage) {
   try {
     const std::vector<hsize_t> dims(shape.begin(), shape.end());
     H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
     H5::DSetCreatPropList creation;
     H5Pset_obj_track_times(creation.getId(), false);
-    if (count(shape) > 0) {  // a chunk may not exceed a fixed extent, so empty datasets stay contiguous
+    // A chunk may not exceed a fixed extent, so empty datasets stay contiguous.
+    if (storage == Storage::compressed && count(shape) > 0) {
       const std::vector<hsize_t> chunk = chunk_shape(shape, sizeof(T));
       creation.setChunk(static_cast<int>(chunk.size()), chunk.data());
       creation.setShuffle();
@@ -369,15 +370,15 @@ void write_dataset(H5::H5File& file, const std::filesystem::path& path, const st
 }  // namespace
 
 void Hdf5Writer::write_int64(const std::string& name, const std::vector<std::size_t>& shape, const std::int64_t* data) {
-  write_dataset(*file_, path_, name, shape, data, H5::PredType::STD_I64LE, H5::PredType::NATIVE_INT64);
+  write_dataset(*file_, path_, name, shape, data, H5::PredType::STD_I64LE, H5::PredType::NATIVE_INT64, storage_);
 }
 
 void Hdf5Writer::write_int32(const std::string& name, const std::vector<std::size_t>& shape, const std::int32_t* data) {
-  write_dataset(*file_, path_, name, shape, data, H5::PredType::STD_I32LE, H5::PredType::NATIVE_INT32);
+  write_dataset(*file_, path_, name, shape, data, H5::PredType::STD_I32LE, H5::PredType::NATIVE_INT32, storage_);
 }
 
 void Hdf5Writer::write_float32(const std::string& name, const std::vector<std::size_t>& shape, const float* data) {
-  write_dataset(*file_, path_, name, shape, data, H5::PredType::IEEE_F32LE, H5::PredType::NATIVE_FLOAT);
+  write_dataset(*file_, path_, name, shape, data, H5::PredType::IEEE_F32LE, H5::PredType::NATIVE_FLOAT, storage_);
 }
 
 }  // namespace relpos::io

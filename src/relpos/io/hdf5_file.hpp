@@ -63,12 +63,16 @@ class Hdf5Reader {
   std::unique_ptr<H5::H5File> file_;
 };
 
+/// How datasets are stored: compressed for files that are kept, plain for
+/// files read once (the candidate protocol), where deflate is pure overhead.
+enum class Storage { compressed, plain };
+
 /// Writes files whose bytes depend only on their content: no object
-/// timestamps; datasets chunked and compressed (shuffle + deflate).
+/// timestamps; datasets chunked and compressed (shuffle + deflate) unless plain.
 class Hdf5Writer {
  public:
   /// Creates (truncates) `path`.
-  explicit Hdf5Writer(const std::filesystem::path& path);
+  explicit Hdf5Writer(const std::filesystem::path& path, Storage storage = Storage::compressed);
   ~Hdf5Writer();
   Hdf5Writer(const Hdf5Writer&) = delete;
   Hdf5Writer& operator=(const Hdf5Writer&) = delete;
@@ -87,6 +91,7 @@ class Hdf5Writer {
  private:
   std::filesystem::path path_;
   std::unique_ptr<H5::H5File> file_;
+  Storage storage_ = Storage::compressed;
 };
 
 }  // namespace relpos::io
