@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "relpos/arena.hpp"
+#include "relpos/gradient.hpp"
 #include "relpos/memory_shape.hpp"
 #include "relpos/pair_output.hpp"
 #include "relpos/policy.hpp"
@@ -70,9 +71,31 @@ class Backend {
   /// Validates problem and output (InputError), then computes into `out`.
   void run(const Problem& problem, const PairOutput& out) const;
 
+  // ---- backward: the weight gradient (SPEC.md part 2), fp32 whatever the forward's regime ----
+
+  virtual bool has_backward() const { return false; }
+  /// True when each dW element's terms are added in the reference's row-major
+  /// (b, i, j) order, so that `bitwise` is the right comparison; else anyorder.
+  virtual bool backward_exact_order() const { return false; }
+  Policy gradient_policy() const { return backward_exact_order() ? Policy::bitwise() : Policy::any_order(); }
+  /// What backward() holds beyond G and dW at `shape` (relpos memory).
+  virtual Workspace backward_workspace(const MemoryShape& shape) const;
+  /// Validates (InputError: shapes, no backward here), then writes dW [c_z, F]
+  /// = d sum(p * G) / dW for grad_output G [B, N, N, c_z], both in host memory.
+  void backward(const Problem& problem, std::span<const float> grad_output, std::span<float> grad_weight) const;
+
  protected:
   virtual void compute(const Problem& problem, const PairOutput& out) const = 0;
+  virtual void compute_backward(const Problem& problem, std::span<const float> grad_output,
+                                std::span<float> grad_weight) const;
 };
+
+/// Anything that writes dW [c_z, F] for a Problem and G: Backend::backward, a user's kernel, a mutant.
+using GradientWriter = std::function<void(const Problem&, std::span<const float> grad_output, std::span<float> grad_weight)>;
+
+/// Allocates dW (starting as NaN, so an element never written never passes) and lets `write` fill it.
+GradWeight compute_weight_gradient(const GradientWriter& write, const Problem& problem, std::span<const float> grad_output);
+GradWeight compute_weight_gradient(const Backend& backend, const Problem& problem, std::span<const float> grad_output);
 
 /// Anything that fills a host PairOutput for a Problem: Backend::run, a user's kernel, a mutant.
 using OutputWriter = std::function<void(const Problem&, const PairOutput&)>;

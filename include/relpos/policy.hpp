@@ -21,6 +21,10 @@ struct Policy {
     /// any summation order of the fp32 intermediate, nothing in the wrong
     /// precision. The expected value is held to the same interval.
     rounded_bound,
+    /// |got - S| <= gamma(n - 1) * sum |terms|, gamma(m) = m u / (1 - m u), u = 2^-24, S the
+    /// exact sum and n the element's term count: Higham's bound for any summation
+    /// order (SPEC.md part 2, the weight gradient; a pair's n is its 3 or 4 terms).
+    any_order,
   };
   Kind kind = Kind::bitwise;
   double k = 0;       ///< bound: K; ulp: K
@@ -33,8 +37,9 @@ struct Policy {
   static Policy ulp(double k) { return {Kind::ulp, k}; }
   static Policy allclose(double rtol = -1, double atol = -1) { return {Kind::allclose, 0, rtol, atol}; }
   static Policy rounded_bound(double k) { return {Kind::rounded_bound, k}; }
+  static Policy any_order() { return {Kind::any_order}; }
 
-  /// "bitwise", "bound:K", "rbound:K", "ulp:K", "allclose", "allclose:RTOL,ATOL",
+  /// "bitwise", "bound:K", "rbound:K", "ulp:K", "allclose", "allclose:RTOL,ATOL", "anyorder",
   /// each optionally followed by "+nan" (NaN equal). Throws InputError.
   static Policy parse(std::string_view text);
   std::string str() const;
@@ -49,6 +54,9 @@ struct Policy {
 /// bound:6 in fp32 (SPEC.md: K = 6 covers any order), rbound:6 in the bf16
 /// regimes (u = 2^-8 bounds would let bf16 arithmetic through).
 Policy reordered_sum_policy(Precision precision);
+
+/// gamma(m) = m u / (1 - m u) with u = 2^-24: the any-order bound's factor for m + 1 terms.
+double any_order_gamma(std::int64_t m);
 
 /// The policy a backend is held to for a fixture whose own policy is `declared`:
 /// a backend that reorders the sum cannot be held to bitwise or ULP equality

@@ -25,6 +25,40 @@ void Backend::run(const Problem& problem, const PairOutput& out) const {
   compute(problem, out);
 }
 
+Workspace Backend::backward_workspace(const MemoryShape&) const {
+  Workspace w;
+  w.description = has_backward() ? "no buffers beyond G and dW" : "no backward";
+  return w;
+}
+
+void Backend::backward(const Problem& problem, std::span<const float> grad_output, std::span<float> grad_weight) const {
+  if (!has_backward()) throw InputError(fmt::format("{}: has no backward (weight gradient)", name()));
+  validate(problem);
+  validate_grad_output(problem, grad_output);
+  const auto needed = static_cast<std::size_t>(problem.config.c_z * problem.config.feature_width());
+  if (grad_weight.size() != needed)
+    throw InputError(fmt::format("{}: grad_weight holds {} values; W [{}, {}] needs {}", name(), grad_weight.size(),
+                                 problem.config.c_z, problem.config.feature_width(), needed));
+  compute_backward(problem, grad_output, grad_weight);
+}
+
+void Backend::compute_backward(const Problem&, std::span<const float>, std::span<float>) const {
+  throw InputError(fmt::format("{}: has no backward (weight gradient)", name()));
+}
+
+GradWeight compute_weight_gradient(const GradientWriter& write, const Problem& problem, std::span<const float> grad_output) {
+  GradWeight dw({static_cast<std::size_t>(problem.config.c_z), static_cast<std::size_t>(problem.config.feature_width())},
+                std::numeric_limits<float>::quiet_NaN());
+  write(problem, grad_output, {dw.data(), dw.size()});
+  return dw;
+}
+
+GradWeight compute_weight_gradient(const Backend& backend, const Problem& problem, std::span<const float> grad_output) {
+  return compute_weight_gradient(
+      [&](const Problem& p, std::span<const float> g, std::span<float> dw) { backend.backward(p, g, dw); }, problem,
+      grad_output);
+}
+
 namespace {
 // Distinct from any NaN an arithmetic path produces, so a report can tell "never written" apart.
 constexpr bf16_bits kUnwrittenBf16 = 0x7fc1;

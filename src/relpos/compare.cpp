@@ -83,6 +83,15 @@ Allowance allowance(const Policy& policy, Precision precision, const Weights& w,
       a.ok = finite && abs_error <= a.allowed;
       break;
     }
+    case Policy::Kind::any_order: {
+      double magnitude = 0;
+      std::int64_t count = 0;
+      for (double t : pair_terms(w, hot, c, precision)) magnitude += std::abs(t);
+      for (std::int32_t column : {hot.residue, hot.token, hot.entity, hot.chain}) count += column >= 0;
+      a.allowed = any_order_gamma(count - 1) * magnitude;
+      a.ok = finite && !rounds_result(precision) && abs_error <= a.allowed;
+      break;
+    }
     case Policy::Kind::rounded_bound: {
       const std::array<double, 4> terms = pair_terms(w, hot, c, precision);
       // In double each addition errs by at most 2^-53 of the sum: far inside a 2^-24 bound.

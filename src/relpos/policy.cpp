@@ -1,7 +1,9 @@
 #include "relpos/policy.hpp"
 
 #include <charconv>
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -39,6 +41,8 @@ Policy Policy::parse(std::string_view text) {
   } else if ((head == "bound" || head == "rbound" || head == "ulp") && !args.empty()) {
     const double k = parse_number(args, whole);
     policy = head == "bound" ? bound(k) : head == "rbound" ? rounded_bound(k) : ulp(k);
+  } else if (head == "anyorder" && colon == std::string_view::npos) {
+    policy = any_order();
   } else if (head == "allclose" && colon == std::string_view::npos) {
     policy = allclose();
   } else if (head == "allclose") {
@@ -47,7 +51,7 @@ Policy Policy::parse(std::string_view text) {
       throw InputError(fmt::format("policy '{}': expected allclose:RTOL,ATOL", whole));
     policy = allclose(parse_number(args.substr(0, comma), whole), parse_number(args.substr(comma + 1), whole));
   } else {
-    throw InputError(fmt::format("unknown policy '{}' (expected bitwise, bound:K, rbound:K, ulp:K, allclose or allclose:RTOL,ATOL)",
+    throw InputError(fmt::format("unknown policy '{}' (expected bitwise, bound:K, rbound:K, ulp:K, anyorder, allclose or allclose:RTOL,ATOL)",
                                  whole));
   }
   policy.nan_equal = nan_equal;
@@ -61,6 +65,7 @@ std::string Policy::str() const {
     case Kind::bound: text = fmt::format("bound:{}", k); break;
     case Kind::rounded_bound: text = fmt::format("rbound:{}", k); break;
     case Kind::ulp: text = fmt::format("ulp:{}", k); break;
+    case Kind::any_order: text = "anyorder"; break;
     case Kind::allclose: text = rtol < 0 ? "allclose" : fmt::format("allclose:{},{}", rtol, atol); break;
   }
   return nan_equal ? text + "+nan" : text;
@@ -74,6 +79,11 @@ double Policy::effective_rtol(Precision precision) const {
 double Policy::effective_atol(Precision) const {  // torch.testing uses 1e-5 for fp32 and bf16 alike
   if (atol >= 0) return atol;
   return 1e-5;
+}
+
+double any_order_gamma(std::int64_t m) {
+  const double mu = static_cast<double>(std::max<std::int64_t>(m, 0)) * 0x1p-24;
+  return mu < 1 ? mu / (1 - mu) : std::numeric_limits<double>::infinity();
 }
 
 Policy reordered_sum_policy(Precision precision) {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <xsimd/xsimd.hpp>
 
+#include "relpos/backends/cpu_backward.hpp"
 #include "relpos/backends/cpu_lookup_kernel.hpp"
 #include "relpos/system.hpp"
 
@@ -137,6 +138,12 @@ class CpuLookupBackend final : public Backend {
   BackendTraits traits() const override {
     return {.role = BenchRole::lookup, .threaded = true, .instruction_set = std::string(cpu_lookup_instruction_set())};
   }
+  bool has_backward() const override { return true; }
+  Workspace backward_workspace(const MemoryShape& shape) const override {
+    return {"fused weight gradient: one pass over G, fixed row slots summed in slot order (bitwise for any thread count)",
+            {{fmt::format("{} partial dW tables [F, c_z]", kGradientSlots), cpu_weight_gradient_bytes(shape.config)}},
+            {}};
+  }
   Workspace workspace(const MemoryShape& shape) const override {
     return {"this project's fused CPU lookup: writes (or adds) straight into the pair tensor",
             {{"W^T + pair table + segments",
@@ -222,6 +229,11 @@ class CpuLookupBackend final : public Backend {
     pool.reserve(static_cast<std::size_t>(workers - 1));
     for (std::int64_t w = 1; w < workers; ++w) pool.emplace_back([&, w] { kernel(range(w)); });
     kernel(range(0));
+  }
+
+  void compute_backward(const Problem& problem, std::span<const float> grad_output,
+                        std::span<float> grad_weight) const override {
+    cpu_weight_gradient(problem, grad_output, grad_weight, options_.threads);
   }
 
  private:

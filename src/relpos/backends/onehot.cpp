@@ -57,6 +57,22 @@ class OnehotBackend final : public Backend {
 
   std::string_view name() const override { return form_ == OnehotForm::blas ? "onehot-blas" : "onehot"; }
   bool exact_order() const override { return form_ == OnehotForm::sequential; }
+  bool has_backward() const override { return true; }
+  bool backward_exact_order() const override { return form_ == OnehotForm::sequential; }
+
+  Workspace backward_workspace(const MemoryShape& shape) const override {
+    Workspace w;
+    if (form_ == OnehotForm::sequential) {
+      w.description = "the sequential reference: each pair's G added into its columns in row-major order";
+      return w;
+    }
+    const std::int64_t chunk = std::min(shape.chunk_rows, std::max<std::int64_t>(shape.pairs(), 1));
+    const auto width = static_cast<std::uint64_t>(shape.config.feature_width());
+    w.buffers.push_back({fmt::format("fp32 one-hot block X, {} rows", chunk), static_cast<std::uint64_t>(chunk) * width * 4});
+    w.buffers.push_back({"fp32 dW^T accumulator [F, c_z]", width * static_cast<std::uint64_t>(shape.config.c_z) * 4});
+    w.description = "X^T G by OpenBLAS sgemm per block of one-hot rows, as autograd of F.linear computes it";
+    return w;
+  }
   BackendTraits traits() const override {
     if (form_ == OnehotForm::blas) return {.role = BenchRole::blas_reference, .threaded = true};
     return {.role = BenchRole::sequential_reference, .threaded = false};
@@ -122,6 +138,30 @@ class OnehotBackend final : public Backend {
       }
       if (!direct) store_block(block.data(), rows * channels, precision, out, row0 * channels);
     }
+  }
+
+  void compute_backward(const Problem& problem, std::span<const float> grad_output,
+                        std::span<float> grad_weight) const override {
+    if (form_ == OnehotForm::sequential) return sequential_weight_gradient(problem, grad_output, grad_weight);
+    const std::int64_t n = problem.layout.tokens();
+    const std::int64_t total_rows = problem.layout.batch() * n * n;
+    const std::int64_t width = problem.config.feature_width(), channels = problem.config.c_z;
+    const std::int64_t chunk = std::max<std::int64_t>(1, std::min(options_.chunk_rows, total_rows));
+    if (options_.threads > 0) openblas_set_num_threads(options_.threads);
+    std::vector<float> features(static_cast<std::size_t>(chunk * width));
+    std::vector<float> transposed(static_cast<std::size_t>(width * channels), 0.0f);  // dW^T [F, c_z]
+    for (std::int64_t row0 = 0; row0 < total_rows; row0 += chunk) {
+      const std::int64_t rows = std::min(chunk, total_rows - row0);
+      fill_features(problem, row0, rows, features.data());
+      // dW^T += X^T G over this block of pair rows.
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(width), static_cast<int>(channels),
+                  static_cast<int>(rows), 1.0f, features.data(), static_cast<int>(width),
+                  grad_output.data() + row0 * channels, static_cast<int>(channels), 1.0f, transposed.data(),
+                  static_cast<int>(channels));
+    }
+    for (std::int64_t c = 0; c < channels; ++c)
+      for (std::int64_t f = 0; f < width; ++f)
+        grad_weight[static_cast<std::size_t>(c * width + f)] = transposed[static_cast<std::size_t>(f * channels + c)];
   }
 
  private:
