@@ -14,6 +14,7 @@
 #include "relpos/backend.hpp"
 #include "relpos/backends/registry.hpp"
 #include "relpos/errors.hpp"
+#include "relpos/fixtures/fixture_maker.hpp"
 #include "relpos/io/fixture.hpp"
 #include "relpos/io/hdf5_file.hpp"
 #include "relpos/layouts/builtin_layouts.hpp"
@@ -94,6 +95,44 @@ TEST(Fixture, Format2RoundTripsCyclicPeriodsAutocastAndTheModel) {
       EXPECT_EQ(*read.expected, *written.expected);
     }
   }
+}
+
+TEST(Fixture, Format2RoundTripsTheGradientAndNeedsBoth) {
+  TempDir dir;
+  for (bool batched : {false, true}) {
+    Fixture written = make_fixture(batched ? testing::batch_of_three() : testing::modified_residue_with_gap(),
+                                   Config{5, 1, 7});
+    written.grad_output = seeded_grad_output(written.problem(), 3);
+    written.grad_weight = compute_weight_gradient(*make_backend("onehot"), written.problem(),
+                                                  {written.grad_output->data(), written.grad_output->size()});
+    ASSERT_EQ(written.format_version(), 2);
+    const fs::path path = dir / (batched ? "batched.h5" : "single.h5");
+    write_fixture(path, written);
+    const Fixture read = read_fixture(path);
+    ASSERT_TRUE(read.grad_output && read.grad_weight);
+    EXPECT_EQ(*read.grad_output, *written.grad_output);
+    EXPECT_EQ(*read.grad_weight, *written.grad_weight);
+    EXPECT_EQ(read_expected_grad_weight(path, read), *written.grad_weight);
+    // An input-only read keeps G and needs no dW.
+    EXPECT_TRUE(read_fixture(path, {.require_expected = false}).grad_output.has_value());
+  }
+  Fixture orphan = make_fixture(testing::modified_residue_with_gap(), Config{5, 1, 7});
+  orphan.grad_weight = GradWeight(std::array<std::size_t, 2>{7, 33}, 0.0f);
+  EXPECT_THROW(write_fixture(dir / "orphan.h5", orphan), InputError);
+  EXPECT_FALSE(fs::exists(dir / "orphan.h5"));
+}
+
+TEST(Fixture, SeededGradOutputIsAReproducibleStandardNormal) {
+  const Fixture f = make_fixture(testing::modified_residue_with_gap(), Config{5, 1, 7});
+  const xt::xtensor<float, 4> a = seeded_grad_output(f.problem(), 9), b = seeded_grad_output(f.problem(), 9);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, seeded_grad_output(f.problem(), 10));
+  double mean = 0, square = 0;
+  for (float v : a) mean += v, square += double{v} * v;
+  mean /= static_cast<double>(a.size());
+  square /= static_cast<double>(a.size());
+  EXPECT_NEAR(mean, 0.0, 0.05);
+  EXPECT_NEAR(square, 1.0, 0.1);
 }
 
 TEST(Fixture, WithoutFormat2AdditionsTheFileStaysVersion1) {
@@ -294,6 +333,40 @@ TEST_F(Malformed, UnknownFormat) {
 TEST_F(Malformed, UnsupportedVersion) {
   raw.attributes["format_version"] = std::int64_t{3};
   expect_error("attribute 'format_version'", "version 3 is not supported");
+}
+
+TEST_F(Malformed, GradWeightWithoutGradOutput) {
+  raw.attributes["format_version"] = std::int64_t{2};
+  raw.datasets["/expected/grad_weight"] = {H5::PredType::IEEE_F32LE, {3, 17}, std::vector<double>(51, 0.0)};
+  expect_error("/expected/grad_weight", "present without /inputs/grad_output");
+}
+
+TEST_F(Malformed, GradOutputWithoutGradWeight) {
+  raw.attributes["format_version"] = std::int64_t{2};
+  const auto n = raw.datasets["/inputs/asym_id"].shape[0];
+  raw.datasets["/inputs/grad_output"] = {H5::PredType::IEEE_F32LE, {n, n, 3}, std::vector<double>(n * n * 3, 1.0)};
+  expect_error("/expected/grad_weight", "missing: /inputs/grad_output asks for the weight gradient");
+}
+
+TEST_F(Malformed, GradOutputOfTheWrongShape) {
+  raw.attributes["format_version"] = std::int64_t{2};
+  const auto n = raw.datasets["/inputs/asym_id"].shape[0];
+  raw.datasets["/inputs/grad_output"] = {H5::PredType::IEEE_F32LE, {n, n, 2}, std::vector<double>(n * n * 2, 1.0)};
+  expect_error("/inputs/grad_output", "but the output is");
+}
+
+TEST_F(Malformed, GradWeightOfTheWrongShape) {
+  raw.attributes["format_version"] = std::int64_t{2};
+  const auto n = raw.datasets["/inputs/asym_id"].shape[0];
+  raw.datasets["/inputs/grad_output"] = {H5::PredType::IEEE_F32LE, {n, n, 3}, std::vector<double>(n * n * 3, 1.0)};
+  raw.datasets["/expected/grad_weight"] = {H5::PredType::IEEE_F32LE, {17, 3}, std::vector<double>(51, 0.0)};
+  expect_error("/expected/grad_weight", "shape [17, 3] but W is [3, 17]");
+}
+
+TEST_F(Malformed, Version1WithGradOutput) {
+  const auto n = raw.datasets["/inputs/asym_id"].shape[0];
+  raw.datasets["/inputs/grad_output"] = {H5::PredType::IEEE_F32LE, {n, n, 3}, std::vector<double>(n * n * 3, 1.0)};
+  expect_error("attribute 'format_version'", "/inputs/grad_output, which needs format_version 2");
 }
 
 TEST_F(Malformed, Version1WithAFormat2Addition) {

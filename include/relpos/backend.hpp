@@ -78,6 +78,8 @@ class Backend {
   /// (b, i, j) order, so that `bitwise` is the right comparison; else anyorder.
   virtual bool backward_exact_order() const { return false; }
   Policy gradient_policy() const { return backward_exact_order() ? Policy::bitwise() : Policy::any_order(); }
+  /// True when dW is bitwise the same for any thread count (a fixed reduction order).
+  virtual bool backward_deterministic() const { return backward_exact_order(); }
   /// What backward() holds beyond G and dW at `shape` (relpos memory).
   virtual Workspace backward_workspace(const MemoryShape& shape) const;
   /// Validates (InputError: shapes, no backward here), then writes dW [c_z, F]

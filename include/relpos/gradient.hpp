@@ -62,8 +62,8 @@ struct GradientComparison {
 };
 
 /// `got` against `expected` (both [c_z, F]) under `policy`: bitwise, ulp,
-/// allclose and bound:K judge against `expected`; anyorder against the exact
-/// sums of `terms` (then `expected` only supplies the report's value).
+/// allclose and bound:K judge against `expected`; anyorder holds both `got`
+/// and `expected` to the exact sums of `terms` (a wrong stored value fails too).
 /// Throws InputError for shapes that do not fit the problem.
 GradientComparison compare_gradient(const Problem& problem, const GradientTerms& terms, const GradWeight& expected,
                                     const GradWeight& got, const Policy& policy);

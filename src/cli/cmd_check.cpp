@@ -20,6 +20,7 @@ struct CheckArgs {
   std::string fixtures;
   std::string candidate_command;
   double timeout = 60;
+  bool backward = false;
   BackendOptions options;
   SuiteArgs suite;
 };
@@ -31,6 +32,7 @@ std::vector<harness::Implementation> subjects(const CheckArgs& args) {
   candidate.command = args.candidate_command;
   candidate.timeout_seconds = args.timeout;
   candidate.model = scope_from(args.suite.scope).model;
+  candidate.backward = args.backward;
   return {harness::candidate_implementation(candidate)};
 }
 
@@ -74,6 +76,8 @@ void register_check(CLI::App& root, Commands& commands) {
                   "within the scope through it, then the property suite and coverage");
   app->add_option("--timeout", args->timeout, "candidate: seconds allowed per case (default 60)")
       ->check(CLI::PositiveNumber);
+  app->add_flag("--backward", args->backward,
+                "candidate: also gate its weight gradient (gradient fixtures and the grad-* properties)");
   add_backend_options(*app, args->options);
   add_suite_options(*app, args->suite, kCheckCases, false);
   commands.push_back({app, [args] {

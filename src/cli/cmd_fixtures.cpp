@@ -23,6 +23,7 @@ struct MakeArgs {
   std::optional<std::string> precision, variant, cyclic;
   std::optional<std::int32_t> r_max, s_max;
   bool compact = false, force = false;
+  std::optional<std::uint64_t> grad;
 };
 
 // Each field as given, else the preset's (--model), else part 1's default.
@@ -41,6 +42,7 @@ FixtureRequest make_request(const MakeArgs& args) {
   request.layout = args.layout;
   request.policy = Policy::parse(args.policy);
   request.encoding = args.compact ? OutputEncoding::class_map : OutputEncoding::full;
+  request.grad_seed = args.grad;
   return request;
 }
 
@@ -58,6 +60,10 @@ int run_make(const MakeArgs& args) {
               std::string(to_string(config.cyclic)).c_str(), std::string(to_string(config.precision)).c_str(),
               fixture.meta.policy.str().c_str(), std::string(to_string(fixture.encoding)).c_str(),
               fixture.meta.source.c_str());
+  if (fixture.grad_weight)
+    std::printf("  backward: /inputs/grad_output (standard normal, seed %llu) and /expected/grad_weight [%d, %lld]\n",
+                static_cast<unsigned long long>(*args.grad), config.c_z,
+                static_cast<long long>(config.feature_width()));
   return kExitOk;
 }
 
@@ -84,6 +90,9 @@ void register_fixtures(CLI::App& root, Commands& commands) {
   make_app->add_option("--cyclic", make->cyclic, "none (default) or boltz (the layout's cyclic_period are used)");
   make_app->add_option("--policy", make->policy, "the policy stored in the fixture: bitwise (default; reordered backends are then held to bound:6 in fp32, rbound:6 in the bf16 regimes), bound:K, rbound:K, ulp:K, allclose[:R,A]");
   make_app->add_flag("--compact", make->compact, "store /expected as class map + distinct rows (lossless, for large N)");
+  make_app->add_option("--grad", make->grad,
+                       "SEED: also store a standard normal grad_output G from SEED and the reference weight gradient "
+                       "dW (format 2; fp32 only)");
   make_app->add_option("--r-max", make->r_max, "r_max when F alone does not decide it")->check(CLI::NonNegativeNumber);
   make_app->add_option("--s-max", make->s_max, "s_max when F alone does not decide it")->check(CLI::NonNegativeNumber);
   make_app->add_option("--variant", make->variant, "af3 (default) or paper");

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/commands.hpp"
+#include "relpos/backends/registry.hpp"
 #include "relpos/bench/memory_model.hpp"
 #include "relpos/errors.hpp"
 
@@ -15,6 +16,27 @@ struct MemoryArgs {
   std::string variant = "af3";
   bool details = false;
 };
+
+// The backward of every backend that has one: what it holds beyond G and dW (both the caller's).
+void print_backward_memory(const MemoryShape& shape) {
+  const std::uint64_t g_bytes = static_cast<std::uint64_t>(shape.pairs()) * static_cast<std::uint64_t>(shape.config.c_z) * 4;
+  std::printf("\nbackward (weight gradient, fp32): reads G [B, N, N, c_z] = %s once, writes dW [c_z, F]\n",
+              bench::format_bytes(g_bytes).c_str());
+  Table table({"backend", "beyond G and dW", "live at the peak"});
+  for (const std::string& name : backend_names()) {
+    const auto backend = make_backend(name, {.threads = shape.threads});
+    if (!backend->has_backward()) continue;
+    const Workspace workspace = backend->backward_workspace(shape);
+    std::uint64_t extra = 0;
+    std::string live;
+    for (const LiveBuffer& buffer : workspace.buffers) {
+      extra += buffer.bytes;
+      live += fmt::format("{}{} {}", live.empty() ? "" : " + ", buffer.name, bench::format_bytes(buffer.bytes));
+    }
+    table.add({name, bench::format_bytes(extra), live.empty() ? workspace.description : live});
+  }
+  std::fputs(table.str().c_str(), stdout);
+}
 
 int run_memory(MemoryArgs& args) {
   MemoryShape& shape = args.shape;
@@ -43,6 +65,7 @@ int run_memory(MemoryArgs& args) {
     for (const bench::PathMemory& path : bench::memory_model(shape))
       std::printf("%s: %s%s%s\n", path.path.c_str(), path.description.c_str(), path.note.empty() ? "" : "; ",
                   path.note.c_str());
+  print_backward_memory(shape);
   std::printf("GB = 1e9 bytes. PyTorch paths in fp32 inference (no autograd); allocator caching not modelled.\n");
   return kExitOk;
 }

@@ -21,6 +21,7 @@ struct ProveArgs {
   bool json = false;
   bool coverage_table = false;
   bool int32_ids = false;
+  bool backward = false;
   BackendOptions options;
   SuiteArgs suite;
 };
@@ -41,6 +42,9 @@ void register_prove(CLI::App& root, Commands& commands) {
   app->add_flag("--coverage", args->coverage_table, "print the full coverage distribution");
   app->add_flag("--int32-ids", args->int32_ids,
                 "generate only ids that fit int32 (AF3 / OpenFold3 style); a candidate gets int32 id datasets");
+  app->add_flag("--backward", args->backward,
+                "prove the weight gradient (the grad-* properties only; a candidate gets inputs with "
+                "/inputs/grad_output and answers /expected/grad_weight)");
   add_backend_options(*app, args->options);
   add_suite_options(*app, args->suite, harness::kCiCases);
   commands.push_back({app, [args] {
@@ -48,11 +52,16 @@ void register_prove(CLI::App& root, Commands& commands) {
                           throw InputError("prove: give exactly one of --backend NAME and --candidate-cmd \"CMD\"");
                         harness::ProveOptions options = suite_options(args->suite, harness::kCiCases);
                         options.limits.int32_ids = args->int32_ids;
+                        if (args->backward && options.properties.empty())
+                          for (harness::Property p : harness::all_properties())
+                            if (harness::is_gradient_property(p)) options.properties.push_back(p);
                         harness::Implementation impl;
                         if (!args->backend.empty()) {
                           impl = harness::backend_implementation(args->backend, args->options);
                           if (!impl.unavailable.empty())
                             throw InputError(fmt::format("backend {} cannot run here: {}", args->backend, impl.unavailable));
+                          if (args->backward && !impl.backward)
+                            throw InputError(fmt::format("--backward: backend {} has no backward", args->backend));
                         } else {
                           harness::CandidateOptions candidate;
                           candidate.command = args->candidate_command;
@@ -61,6 +70,7 @@ void register_prove(CLI::App& root, Commands& commands) {
                           candidate.exact_order = options.policy && options.policy->kind == Policy::Kind::bitwise;
                           candidate.int32_ids = args->int32_ids;
                           candidate.model = options.scope.model;
+                          candidate.backward = args->backward;
                           impl = harness::candidate_implementation(candidate);
                         }
                         if (!args->json) {

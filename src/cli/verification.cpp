@@ -67,7 +67,7 @@ VerificationOutcome verify_files(const std::vector<std::filesystem::path>& files
     for (const harness::Implementation* subject : runnable) {
       VerifyResult result;
       try {
-        result = verify_fixture(fixture, subject->name, subject->run, subject->exact_order, override);
+        result = verify_fixture(fixture, subject->name, subject->run, subject->exact_order, override, subject->backward);
       } catch (const std::bad_alloc&) {
         const std::int64_t b = fixture.layout.batch(), n = fixture.layout.tokens(), c = fixture.meta.config.c_z;
         std::fprintf(stderr, "relpos: error: %s: backend %s: out of memory for the [%lld, %lld, %lld, %lld] output "
@@ -84,20 +84,34 @@ VerificationOutcome verify_files(const std::vector<std::filesystem::path>& files
       }
       const Comparison& c = result.comparison;
       ++outcome.runs;
-      if (!c.passed()) {
-        ++outcome.mismatches;
-        reports.push_back(fmt::format("{} with {}:\n  {}", file.string(), result.backend, c.report()));
-      }
+      if (!result.passed()) ++outcome.mismatches;
+      if (!c.passed()) reports.push_back(fmt::format("{} with {}: output:\n  {}", file.string(), result.backend, c.report()));
       table.add({file.filename().string(), result.backend, std::string(to_string(fixture.meta.config.precision)),
                  result.policy.str(), shape, c.passed() ? "PASS" : "FAIL",
                  fmt::format("{} ({:.3g}%)", c.mismatches, c.mismatch_percent()), fmt::format("{:.3g}", c.max_abs_error),
                  fmt::format("{:g}", c.max_ulp), format_seconds(result.seconds)});
+      if (fixture.grad_output && !result.gradient) {
+        ++outcome.gradients_unchecked;
+      } else if (result.gradient) {
+        const GradientComparison& g = *result.gradient;
+        if (!g.passed())
+          reports.push_back(fmt::format("{} with {}: grad_weight (the backward):\n  {}", file.string(), result.backend,
+                                        g.report(fixture.meta.config)));
+        table.add({"", result.backend, "dW (fp32)", g.policy.str(),
+                   fmt::format("[{}, {}]", fixture.meta.config.c_z, fixture.meta.config.feature_width()),
+                   g.passed() ? "PASS" : "FAIL", fmt::format("{}", g.mismatches), fmt::format("{:.3g}", g.max_abs_error),
+                   "-", format_seconds(result.gradient_seconds)});
+      }
     }
   }
   std::fputs(table.str().c_str(), stdout);
   for (const std::string& skipped : outcome.skipped) std::printf("skipped backend: %s\n", skipped.c_str());
   for (const std::string& skipped : outcome.outside_scope)
     std::printf("skipped fixture outside the scope (%s): %s\n", scope.describe().c_str(), skipped.c_str());
+  if (outcome.gradients_unchecked > 0)
+    std::printf("weight gradients not checked: %d (fixture, implementation) pair(s) without a backward (a candidate "
+                "needs --backward)\n",
+                outcome.gradients_unchecked);
   for (const std::string& report : reports) std::printf("\n%s\n", report.c_str());
   std::string trouble;
   if (outcome.bad_inputs > 0) trouble += fmt::format(", {} unreadable", outcome.bad_inputs);

@@ -18,6 +18,7 @@ struct VerificationOutcome {
   int mismatches = 0;    ///< pairs that failed their policy
   int bad_inputs = 0;    ///< fixtures that could not be read
   int failed_runs = 0;   ///< (fixture, backend) pairs whose run stopped with an error (e.g. out of memory)
+  int gradients_unchecked = 0;  ///< fixtures with G verified by an implementation without a backward
   std::vector<std::string> skipped;  ///< backends not available here, with the reason
   std::vector<std::string> outside_scope;  ///< fixtures not verified: outside the stated scope
   /// Every fixture read lies outside the scope: nothing was verified.

@@ -118,7 +118,9 @@ GradientComparison compare_gradient(const Problem& problem, const GradientTerms&
         case Policy::Kind::any_order:
           // The exact sum's own error in double (n 2^-53 sum |terms|) is added so a faithful sum never fails on it.
           m.allowed = (any_order_gamma(m.terms - 1) + static_cast<double>(m.terms) * 0x1p-53) * m.magnitude;
-          ok = std::isfinite(g) && std::abs(double{g} - m.exact) <= m.allowed;
+          // Both sides are held to it: a tampered or wrong expected value fails too.
+          ok = std::isfinite(g) && std::abs(double{g} - m.exact) <= m.allowed && std::isfinite(e) &&
+               std::abs(double{e} - m.exact) <= m.allowed;
           break;
         case Policy::Kind::bound:
         case Policy::Kind::rounded_bound:
@@ -137,7 +139,9 @@ GradientComparison compare_gradient(const Problem& problem, const GradientTerms&
       if (ok) continue;
       ++result.mismatches;
       if (!result.first_mismatch) result.first_mismatch = m;
-      const double off = policy.kind == Policy::Kind::any_order ? std::abs(double{g} - m.exact) : error;
+      const double off = policy.kind == Policy::Kind::any_order
+                             ? std::max(std::abs(double{g} - m.exact), std::abs(double{e} - m.exact))
+                             : error;
       const double ratio = m.allowed > 0 ? off / m.allowed : std::isnan(off) ? 1e300 : off;
       if (ratio > worst_ratio) worst_ratio = ratio, result.worst_mismatch = m;
     }

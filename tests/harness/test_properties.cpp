@@ -42,7 +42,7 @@ const Mutant& mutant_named(const std::string& name) {
 
 TEST(Properties, NamesRoundTripAndUnknownNamesAreInputErrors) {
   for (Property p : all_properties()) EXPECT_EQ(parse_property(to_string(p)), p);
-  EXPECT_EQ(all_properties().size(), 16u);  // 15 + scale (the tier past 64 tokens)
+  EXPECT_EQ(all_properties().size(), 21u);  // 15 + scale (the tier past 64 tokens) + 5 of the backward
   EXPECT_THROW(parse_property("speed"), InputError);
 }
 

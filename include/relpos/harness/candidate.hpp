@@ -18,10 +18,11 @@ struct CandidateOptions {
   bool bf16 = true;                  ///< also prove the bf16 output mode (input files with precision "bf16")
   bool int32_ids = false;            ///< write the ids as int32 (generate with CaseLimits::int32_ids too)
   std::string model;                 ///< the preset the run is scoped to: written as each input's `model` attribute
+  bool backward = false;             ///< also prove the weight gradient: inputs with /inputs/grad_output (fp32)
 };
 
 /// The candidate as an implementation (fp32 and bf16 write modes; no
-/// accumulate). Its failures — a crash, a timeout, an "error: ..." answer, a
+/// accumulate; with `backward`, the weight gradient, held to anyorder). Its failures — a crash, a timeout, an "error: ..." answer, a
 /// missing or malformed output file — fail the property and are shrunk like
 /// any mismatch. A candidate that fails its first three requests without ever
 /// answering cannot run at all: that throws FatalError.

@@ -74,4 +74,10 @@ Layout shift_by_periods(const Layout& layout, std::int64_t multiple);
 /// reproducible from the seed.
 xt::xtensor<float, 4> initial_accumulator(const Case& c);
 
+/// The grad_output G [B, N, N, c_z] the gradient properties use, reproducible
+/// from the accumulator seed: standard normal values half the time, small
+/// integers in [-4, 4] (a third of them 0) otherwise. Integer G sums exactly in
+/// any order, so a wrong or missing term cannot hide inside the any-order bound.
+xt::xtensor<float, 4> grad_output_for(const Case& c);
+
 }  // namespace relpos::harness

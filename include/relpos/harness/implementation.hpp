@@ -34,9 +34,25 @@ struct Implementation {
   std::function<RunFunction(const BackendOptions&)> configure;
   /// Non-empty when it cannot run here, saying why (e.g. "cuda: compiled, no device").
   std::string unavailable;
+
+  /// The weight gradient (Backend::backward's signature); empty: no backward,
+  /// and the gradient properties are skipped.
+  GradientWriter backward;
+  /// True when each dW element's terms are added in the reference's row-major
+  /// order (held to bitwise); false: held to the any-order bound (anyorder).
+  bool backward_exact_order = false;
+  /// True when dW is bitwise the same for any thread count (grad-threads holds
+  /// it to bitwise; otherwise to the any-order bound, as a threaded GEMM).
+  bool backward_deterministic = false;
+  /// The backward with other options (the gradient thread-count property).
+  std::function<GradientWriter(const BackendOptions&)> configure_backward;
 };
 
-/// A callable `void(const Problem&, const PairOutput&)`.
+/// The policy the gradient properties hold `impl` to: bitwise or anyorder.
+Policy gradient_policy_for(const Implementation& impl);
+
+/// A callable `void(const Problem&, const PairOutput&)` (add a backward by
+/// setting Implementation::backward).
 Implementation implementation(std::string name, RunFunction run, bool exact_order = true);
 
 /// A backend the caller keeps alive (no chunk/thread variants: options unknown).

@@ -37,7 +37,16 @@ enum class Property {
   cyclic_shift,  ///< whole periods added to residues of an odd-period cyclic chain change nothing
   // Past one tile (the scale tier, gen_scale.hpp).
   scale,  ///< N from 65 to 2049 at tile boundaries equals the proven lookup, pair by pair
+  // Backward: the weight gradient dW of sum(p * G) (SPEC.md part 2); fp32, whatever the case's regime.
+  grad,               ///< dW equals the sequential reference (bitwise, or within the any-order bound)
+  grad_permutation,   ///< permuting the tokens and G with them keeps dW
+  grad_additivity,    ///< dW adds up over row chunks of G and over batch elements
+  grad_column_sums,   ///< per channel, each block of dW sums to the sum of G over all pairs
+  grad_threads,       ///< another thread count changes not a bit of dW
 };
+
+/// Whether the property checks the backward (run by `relpos prove --backward`).
+bool is_gradient_property(Property property);
 
 std::span<const Property> all_properties();
 std::string_view to_string(Property property);

@@ -8,6 +8,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include "relpos/config.hpp"
+#include "relpos/gradient.hpp"
 #include "relpos/layout.hpp"
 #include "relpos/policy.hpp"
 #include "relpos/problem.hpp"
@@ -19,7 +20,7 @@ inline constexpr const char* kFixtureFormat = "relpos-fixture";
 /// A file that uses none of format 2's additions is written as version 1, byte for byte as before.
 inline constexpr std::int64_t kFixtureVersion = 1;
 /// Adds (SPEC.md part 2): root attributes `cyclic` and `model`, /inputs/cyclic_period,
-/// precision "bf16-autocast".
+/// precision "bf16-autocast", /inputs/grad_output with /expected/grad_weight.
 inline constexpr std::int64_t kFixtureVersion2 = 2;
 
 struct FixtureMetadata {
@@ -50,6 +51,10 @@ struct Fixture {
   std::optional<xt::xtensor<float, 4>> expected;
   /// As read from the file; write_fixture stores `expected` this way.
   OutputEncoding encoding = OutputEncoding::full;
+  /// Format 2: G of the backward, the output's shape ([B, N, N, c_z]).
+  std::optional<xt::xtensor<float, 4>> grad_output;
+  /// Format 2: dW [c_z, F] of sum(p * G); required with grad_output wherever /expected is.
+  std::optional<GradWeight> grad_weight;
 
   Problem problem() const { return Problem{meta.config, layout, weights}; }
   /// The format version this content needs: 2 with any of format 2's additions, else 1.
@@ -67,6 +72,9 @@ Fixture read_fixture(const std::filesystem::path& path, const ReadOptions& optio
 /// needs and, in a bf16 regime, holding bf16 values (for --candidate files
 /// computed by other programs).
 xt::xtensor<float, 4> read_expected_output(const std::filesystem::path& path, const Fixture& reference);
+
+/// Only /expected/grad_weight of `path`, checked against the [c_z, F] `reference` needs.
+GradWeight read_expected_grad_weight(const std::filesystem::path& path, const Fixture& reference);
 
 struct WriteOptions {
   bool overwrite = false;  ///< refuse to replace an existing file unless set

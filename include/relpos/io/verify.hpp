@@ -14,6 +14,11 @@ struct VerifyResult {
   Policy policy;  ///< the policy actually applied
   Comparison comparison;
   double seconds = 0;  ///< time of the backend's run alone
+  /// The weight gradient against /expected/grad_weight under anyorder, when
+  /// the fixture holds one and the implementation has a backward.
+  std::optional<GradientComparison> gradient;
+  double gradient_seconds = 0;
+  bool passed() const { return comparison.passed() && (!gradient || gradient->passed()); }
 };
 
 /// The output of `backend` in the problem's precision regime, as [B, N, N, c_z]
@@ -27,8 +32,10 @@ VerifyResult verify_fixture(const Fixture& fixture, const Backend& backend,
                             const std::optional<Policy>& override = std::nullopt);
 
 /// The same for any writer (a user's kernel, an external candidate): `name`
-/// for the report, `exact_order` decides the policy it is held to.
+/// for the report, `exact_order` decides the policy it is held to; with a
+/// `backward` and a fixture holding G, the weight gradient too (anyorder: the
+/// stored dW may come from any summation order, autograd's GEMM included).
 VerifyResult verify_fixture(const Fixture& fixture, std::string name, const OutputWriter& write, bool exact_order,
-                            const std::optional<Policy>& override = std::nullopt);
+                            const std::optional<Policy>& override = std::nullopt, const GradientWriter& backward = {});
 
 }  // namespace relpos

@@ -139,6 +139,7 @@ class CpuLookupBackend final : public Backend {
     return {.role = BenchRole::lookup, .threaded = true, .instruction_set = std::string(cpu_lookup_instruction_set())};
   }
   bool has_backward() const override { return true; }
+  bool backward_deterministic() const override { return true; }
   Workspace backward_workspace(const MemoryShape& shape) const override {
     return {"fused weight gradient: one pass over G, fixed row slots summed in slot order (bitwise for any thread count)",
             {{fmt::format("{} partial dW tables [F, c_z]", kGradientSlots), cpu_weight_gradient_bytes(shape.config)}},

@@ -64,6 +64,28 @@ class Session {
       write(last_->output, out);
       return;
     }
+    Fixture fixture = input_fixture(problem, config);
+    xt::xtensor<float, 4> got;
+    round_trip(fixture, [&](const std::filesystem::path& output) { got = read_expected_output(output, fixture); });
+    write(got, out);
+    last_ = Answered{out.mode, config, problem.layout, problem.weights, std::move(got)};
+  }
+
+  // The weight gradient: an fp32 input (SPEC: the backward is fp32 only) with /inputs/grad_output.
+  void run_backward(const Problem& problem, std::span<const float> grad_output, std::span<float> grad_weight) {
+    Config config = problem.config;
+    config.precision = Precision::fp32;
+    Fixture fixture = input_fixture(problem, config);
+    fixture.grad_output = xt::xtensor<float, 4>(problem.output_shape());
+    std::copy(grad_output.begin(), grad_output.end(), fixture.grad_output->begin());
+    round_trip(fixture, [&](const std::filesystem::path& output) {
+      const GradWeight dw = read_expected_grad_weight(output, fixture);
+      std::copy(dw.begin(), dw.end(), grad_weight.begin());
+    });
+  }
+
+ private:
+  Fixture input_fixture(const Problem& problem, const Config& config) const {
     Fixture fixture;
     fixture.meta.config = config;
     fixture.meta.policy = options_.exact_order ? Policy::bitwise() : reordered_sum_policy(config.precision);
@@ -72,6 +94,12 @@ class Session {
     fixture.meta.model = options_.model;
     fixture.layout = problem.layout;
     fixture.weights = problem.weights;
+    return fixture;
+  }
+
+  // Writes the input, asks, and lets `read` take what it needs from the output file.
+  template <class Read>
+  void round_trip(const Fixture& fixture, Read&& read) {
     const int number = ++cases_;
     const std::filesystem::path input = directory_ / fmt::format("case-{:06}.h5", number);
     const std::filesystem::path output = directory_ / fmt::format("case-{:06}.out.h5", number);
@@ -92,14 +120,11 @@ class Session {
                                          "print nothing else on stdout)",
                                          answer.substr(0, 200)));
       }
-      xt::xtensor<float, 4> got;
       try {
-        got = read_expected_output(output, fixture);
+        read(output);
       } catch (const InputError& e) {
         throw CandidateError(fmt::format("the candidate answered ok but its output is unusable: {}", e.what()));
       }
-      write(got, out);
-      last_ = Answered{out.mode, config, problem.layout, problem.weights, std::move(got)};
     } catch (...) {
       cleanup();
       throw;
@@ -107,7 +132,6 @@ class Session {
     cleanup();
   }
 
- private:
   struct Answered {
     OutputMode mode;
     Config config;
@@ -162,6 +186,10 @@ Implementation candidate_implementation(const CandidateOptions& options) {
   impl.run = [session](const Problem& problem, const PairOutput& out) { session->run(problem, out); };
   impl.exact_order = options.exact_order;
   impl.modes = OutputModes{.write_fp32 = true, .write_bf16 = options.bf16, .accumulate = false};
+  if (options.backward)
+    impl.backward = [session](const Problem& problem, std::span<const float> g, std::span<float> dw) {
+      session->run_backward(problem, g, dw);
+    };
   return impl;
 }
 

@@ -148,3 +148,22 @@ xt::xtensor<float, 4> initial_accumulator(const Case& c) {
 }
 
 }  // namespace relpos::harness
+
+namespace relpos::harness {
+
+xt::xtensor<float, 4> grad_output_for(const Case& c) {
+  xt::xtensor<float, 4> g(c.problem().output_shape());
+  // Not the accumulator's stream: a distinct seed derived from the same field.
+  std::mt19937_64 random(c.transform.accumulator_seed ^ 0x6772616475ull);
+  if (random() % 2 == 0) {
+    std::normal_distribution<float> normal;
+    for (float& v : g) v = normal(random);
+  } else {
+    std::uniform_int_distribution<int> small(-4, 4);
+    std::uniform_int_distribution<int> percent(0, 99);
+    for (float& v : g) v = percent(random) < 33 ? 0.0f : static_cast<float>(small(random));
+  }
+  return g;
+}
+
+}  // namespace relpos::harness

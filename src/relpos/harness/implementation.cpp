@@ -17,7 +17,16 @@ std::string unavailable_reason(const Backend& backend) {
   return {};
 }
 
+GradientWriter backward_of(std::shared_ptr<const Backend> backend) {
+  if (!backend->has_backward()) return {};
+  return [backend](const Problem& p, std::span<const float> g, std::span<float> dw) { backend->backward(p, g, dw); };
+}
+
 }  // namespace
+
+Policy gradient_policy_for(const Implementation& impl) {
+  return impl.backward_exact_order ? Policy::bitwise() : Policy::any_order();
+}
 
 Implementation implementation(std::string name, RunFunction run, bool exact_order) {
   Implementation result;
@@ -33,6 +42,12 @@ Implementation implementation(const Backend& backend) {
   result.run = [&backend](const Problem& problem, const PairOutput& out) { backend.run(problem, out); };
   result.exact_order = backend.exact_order();
   result.unavailable = unavailable_reason(backend);
+  if (backend.has_backward())
+    result.backward = [&backend](const Problem& p, std::span<const float> g, std::span<float> dw) {
+      backend.backward(p, g, dw);
+    };
+  result.backward_exact_order = backend.backward_exact_order();
+  result.backward_deterministic = backend.backward_deterministic();
   return result;
 }
 
@@ -43,10 +58,13 @@ Implementation backend_implementation(std::string_view name, const BackendOption
   result.run = [backend](const Problem& problem, const PairOutput& out) { backend->run(problem, out); };
   result.exact_order = backend->exact_order();
   result.unavailable = unavailable_reason(*backend);
+  result.backward = backward_of(backend);
+  result.backward_exact_order = backend->backward_exact_order();
+  result.backward_deterministic = backend->backward_deterministic();
   // Variants are kept: creating a backend may be costly (a device context, streams).
   using Variants = std::map<std::pair<int, std::int64_t>, std::shared_ptr<const Backend>>;
-  result.configure = [name = std::string(name), options,
-                      variants = std::make_shared<Variants>()](const BackendOptions& changes) -> RunFunction {
+  const auto variants = std::make_shared<Variants>();
+  const auto variant_of = [name = std::string(name), options, variants](const BackendOptions& changes) {
     std::shared_ptr<const Backend>& variant = (*variants)[{changes.threads, changes.chunk_rows}];
     if (!variant) {
       BackendOptions merged = options;
@@ -54,8 +72,13 @@ Implementation backend_implementation(std::string_view name, const BackendOption
       merged.chunk_rows = changes.chunk_rows;
       variant = make_backend(name, merged);
     }
-    return [variant](const Problem& problem, const PairOutput& out) { variant->run(problem, out); };
+    return std::shared_ptr<const Backend>(variant);
   };
+  result.configure = [variant_of](const BackendOptions& changes) -> RunFunction {
+    return [variant = variant_of(changes)](const Problem& problem, const PairOutput& out) { variant->run(problem, out); };
+  };
+  if (result.backward)
+    result.configure_backward = [variant_of](const BackendOptions& changes) { return backward_of(variant_of(changes)); };
   return result;
 }
 

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <array>
 #include <cstring>
+#include <span>
+#include <vector>
 
 #include "relpos/bins.hpp"
 
@@ -10,6 +13,16 @@ namespace relpos::harness {
 namespace {
 
 using Columns = std::function<HotColumns(const BinParams&, const TokenIds& row, const TokenIds& col)>;
+
+// How a mutant's backward departs from the sequential weight gradient.
+enum class GradientFault {
+  none,
+  drop_entity,     ///< the same-entity column's gradient never accumulated
+  mirror_chain,    ///< chain column k gets the gradient of column 2 s_max + 1 - k
+  skip_last_pair,  ///< G of the last pair (N-1, N-1) of each batch element ignored
+  wrong_block,     ///< the token term's gradient added into the residue block (same bin)
+  lost_update,     ///< two threads add pairs 2k and 2k+1 into one element unordered: the first add is lost
+};
 
 // How a mutant departs from the faithful lookup (all false / empty: faithful).
 struct Faults {
@@ -24,6 +37,7 @@ struct Faults {
   bool bf16_partial_sums = false;      ///< the bf16 regimes add the terms in bf16 (each partial sum rounded)
   std::int64_t tile_rows = 0;          ///< > 0: rows past the first tile repeat its last row (a tiling bug)
   std::int64_t tail_width = 0;         ///< > 0: for N > 64 no multiple of it, the last column repeats the one before
+  GradientFault gradient = GradientFault::none;
 };
 
 // The weights as this mutant's regime sums them.
@@ -117,11 +131,52 @@ Columns wrapped_with(WrapFault fault) {
   };
 }
 
+// The columns one pair's G goes into under `fault` (-1: nowhere).
+std::array<std::int32_t, 4> gradient_columns(GradientFault fault, const BinParams& p, const HotColumns& hot) {
+  std::array<std::int32_t, 4> columns{hot.residue, hot.token, hot.entity, hot.chain};
+  const auto chain_offset = static_cast<std::int32_t>(4 * p.r_max + 5);
+  if (fault == GradientFault::drop_entity) columns[2] = -1;
+  if (fault == GradientFault::mirror_chain)
+    columns[3] = chain_offset + static_cast<std::int32_t>(2 * p.s_max + 1) - (hot.chain - chain_offset);
+  if (fault == GradientFault::wrong_block) columns[1] = hot.token - static_cast<std::int32_t>(2 * p.r_max + 2);
+  return columns;
+}
+
+// The sequential weight gradient (row-major, fp32 from +0) with `fault`.
+void backward(GradientFault fault, const Problem& problem, std::span<const float> g, std::span<float> dw) {
+  const BinParams params = problem.bins();
+  const std::int64_t n = problem.layout.tokens(), channels = problem.config.c_z;
+  const std::int64_t width = problem.config.feature_width();
+  std::fill(dw.begin(), dw.end(), 0.0f);
+  std::vector<float> before;  // lost_update: each element as the other thread read it
+  for (std::int64_t pair = 0; pair < problem.layout.batch() * n * n; ++pair) {
+    const std::int64_t b = pair / (n * n), i = (pair / n) % n, j = pair % n;
+    if (fault == GradientFault::skip_last_pair && i == n - 1 && j == n - 1) continue;
+    const HotColumns hot = hot_columns(params, pair_bins(params, problem.layout.token(b, i), problem.layout.token(b, j)));
+    const bool second_of_two = fault == GradientFault::lost_update && pair % 2 == 1;
+    if (fault == GradientFault::lost_update && !second_of_two) before.assign(dw.begin(), dw.end());
+    for (std::int32_t f : gradient_columns(fault, params, hot)) {
+      if (f < 0) continue;
+      for (std::int64_t c = 0; c < channels; ++c) {
+        const std::size_t k = static_cast<std::size_t>(c * width + f);
+        // The second thread read the element before the first one's add landed, and wrote last.
+        const float base = second_of_two ? before[k] : dw[k];
+        dw[k] = base + g[static_cast<std::size_t>(pair * channels + c)];
+      }
+    }
+  }
+}
+
 Implementation lookup_implementation(std::string name, Faults faults) {
-  return implementation(std::move(name),
-                        [faults = std::move(faults)](const Problem& problem, const PairOutput& out) {
-                          lookup(faults, problem, out);
-                        });
+  Implementation impl = implementation(std::move(name), [faults](const Problem& problem, const PairOutput& out) {
+    lookup(faults, problem, out);
+  });
+  impl.backward = [fault = faults.gradient](const Problem& problem, std::span<const float> g, std::span<float> dw) {
+    backward(fault, problem, g, dw);
+  };
+  impl.backward_exact_order = true;
+  impl.backward_deterministic = true;
+  return impl;
 }
 
 // clip(x, 0, high) the way a hand-written clamp does it (max first, then min),
@@ -273,6 +328,21 @@ std::vector<Mutant> mutants() {
   all.push_back(mutant("bf16-terms-added-in-bf16",
                        "the bf16 regimes add the four terms in bf16 arithmetic (each partial sum rounded)",
                        {.bf16_partial_sums = true}, kBf16RegimesOnly));
+  all.push_back(mutant("grad-entity-dropped", "backward: the same-entity column's weight gradient never accumulated",
+                       {.gradient = GradientFault::drop_entity}));
+  all.push_back(mutant("grad-chain-mirrored",
+                       "backward: chain column k gets the gradient of column 2 s_max + 1 - k (the block reversed)",
+                       {.gradient = GradientFault::mirror_chain}));
+  all.push_back(mutant("grad-last-pair-skipped",
+                       "backward: G of the last pair (N-1, N-1) of each batch element ignored (an off-by-one loop bound)",
+                       {.gradient = GradientFault::skip_last_pair}));
+  all.push_back(mutant("grad-token-into-residue-block",
+                       "backward: the token term's gradient accumulated into the residue block (same bin, wrong block)",
+                       {.gradient = GradientFault::wrong_block}));
+  all.push_back(mutant("grad-racy-reduction",
+                       "backward: two threads add pairs 2k and 2k+1 into the same element without ordering, so one "
+                       "add is lost (a non-atomic read-modify-write race)",
+                       {.gradient = GradientFault::lost_update}));
   return all;
 }
 

@@ -8,6 +8,7 @@
 
 #include "relpos/backends/registry.hpp"
 #include "relpos/harness/gen_scale.hpp"
+#include "relpos/harness/gradient_laws.hpp"
 #include "relpos/compare.hpp"
 #include "relpos/errors.hpp"
 
@@ -409,6 +410,7 @@ struct PropertyInfo {
   std::string (*applies)(const Implementation&, const Scope&);  ///< empty string: applies
   Verdict (*check)(const Subject&);
   bool scale_tier = false;  ///< its cases come from gen::scale_case
+  bool gradient = false;    ///< it checks the backward
 };
 
 const PropertyInfo kProperties[] = {
@@ -481,6 +483,27 @@ const PropertyInfo kProperties[] = {
      "past one tile (N = 65 .. 2049 at 2^k - 1, 2^k, 2^k + 1 and multiples of 8/32/128 past them) the output equals "
      "the proven lookup, pair by pair",
      any_regime, check_scale, true},
+    {Property::grad, "grad",
+     "the weight gradient dW equals the sequential reference's (bitwise in its order, else within the any-order "
+     "bound)",
+     detail::needs_backward, [](const Subject& s) { return detail::check_gradient(s.c, s.impl); }, false, true},
+    {Property::grad_permutation, "grad-permutation",
+     "permuting the tokens, and G with them, leaves dW within the any-order bound of the original's sums",
+     detail::needs_backward, [](const Subject& s) { return detail::check_gradient_permutation(s.c, s.impl); }, false,
+     true},
+    {Property::grad_additivity, "grad-additivity",
+     "dW of G split into two row ranges, and of each batch element alone, adds up to dW",
+     detail::needs_backward, [](const Subject& s) { return detail::check_gradient_additivity(s.c, s.impl); }, false,
+     true},
+    {Property::grad_column_sums, "grad-column-sums",
+     "per channel, the residue, token and chain blocks of dW each sum to the sum of G over all pairs",
+     detail::needs_backward, [](const Subject& s) { return detail::check_gradient_column_sums(s.c, s.impl); }, false,
+     true},
+    {Property::grad_threads, "grad-threads",
+     "another thread count changes not a single bit of dW (a backward with a fixed reduction order; a threaded "
+     "GEMM stays within the any-order bound)",
+     detail::needs_backward_options, [](const Subject& s) { return detail::check_gradient_threads(s.c, s.impl); },
+     false, true},
 };
 
 const PropertyInfo& info(Property property) {
@@ -515,6 +538,8 @@ std::string_view describe(Property property) { return info(property).law; }
 
 bool uses_scale_tier(Property property) { return info(property).scale_tier; }
 
+bool is_gradient_property(Property property) { return info(property).gradient; }
+
 std::string not_applicable(Property property, const Implementation& impl, const Scope& scope) {
   return info(property).applies(impl, scope);
 }
@@ -525,9 +550,10 @@ Policy policy_for(const Implementation& impl, const std::optional<Policy>& overr
 }
 
 std::string describe_policy(const Implementation& impl, const std::optional<Policy>& override) {
-  if (override || impl.exact_order) return policy_for(impl, override).str();
-  return fmt::format("{} (fp32), {} (bf16 regimes)", reordered_sum_policy(Precision::fp32).str(),
-                     reordered_sum_policy(Precision::bf16).str());
+  const std::string gradient = impl.backward ? ", dW " + gradient_policy_for(impl).str() : std::string();
+  if (override || impl.exact_order) return policy_for(impl, override).str() + gradient;
+  return fmt::format("{} (fp32), {} (bf16 regimes){}", reordered_sum_policy(Precision::fp32).str(),
+                     reordered_sum_policy(Precision::bf16).str(), gradient);
 }
 
 Verdict check(Property property, const Case& c, const Implementation& impl, const std::optional<Policy>& override,

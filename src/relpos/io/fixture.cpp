@@ -20,6 +20,8 @@ namespace {
 using io::shape_text;
 
 constexpr const char* kPeriodDataset = "/inputs/cyclic_period";
+constexpr const char* kGradOutputDataset = "/inputs/grad_output";
+constexpr const char* kGradWeightDataset = "/expected/grad_weight";
 
 std::int32_t small_integer(const io::Hdf5Reader& file, const std::string& name) {
   const std::int64_t value = file.integer_attribute(name);
@@ -73,6 +75,7 @@ FixtureMetadata read_metadata(const io::Hdf5Reader& file) {
     if (file.has_attribute("model")) needs_v2("the attribute 'model'");
     if (meta.config.precision == Precision::bf16_autocast) needs_v2("precision 'bf16-autocast'");
     if (file.has_dataset(kPeriodDataset)) needs_v2(kPeriodDataset);
+    if (file.has_dataset(kGradOutputDataset)) needs_v2(kGradOutputDataset);
   }
   return meta;
 }
@@ -261,6 +264,37 @@ xt::xtensor<float, 4> read_expected(const io::Hdf5Reader& file, OutputEncoding e
   return expected;
 }
 
+// dW [c_z, F] from `name`, its shape checked first.
+GradWeight read_grad_weight(const io::Hdf5Reader& file, const Config& config) {
+  const std::vector<std::size_t> shape = file.dataset_shape(kGradWeightDataset);
+  const std::vector<std::size_t> want{static_cast<std::size_t>(config.c_z), static_cast<std::size_t>(config.feature_width())};
+  if (shape != want)
+    file.fail(kGradWeightDataset, fmt::format("shape {} but W is {}", shape_text(shape), shape_text(want)));
+  io::FloatData data = file.read_float32(kGradWeightDataset);
+  GradWeight dw(std::array<std::size_t, 2>{want[0], want[1]});
+  std::copy(data.values.begin(), data.values.end(), dw.begin());
+  return dw;
+}
+
+// Format 2's backward: G when present, and dW wherever /expected values are read.
+void read_gradient(const io::Hdf5Reader& file, bool with_expected, const std::vector<std::size_t>& inputs,
+                   Fixture& fixture) {
+  const Config& config = fixture.meta.config;
+  const bool has_g = file.has_dataset(kGradOutputDataset), has_dw = file.has_dataset(kGradWeightDataset);
+  if (has_dw && !has_g) file.fail(kGradWeightDataset, fmt::format("present without {}", kGradOutputDataset));
+  if (!has_g) return;
+  const std::vector<std::size_t> want = expected_shape(inputs, config), shape = file.dataset_shape(kGradOutputDataset);
+  if (shape != want)
+    file.fail(kGradOutputDataset, fmt::format("shape {} but the output is {}", shape_text(shape), shape_text(want)));
+  if (with_expected && !has_dw)
+    file.fail(kGradWeightDataset, fmt::format("missing: {} asks for the weight gradient", kGradOutputDataset));
+  xt::xtensor<float, 4> g = allocate_expected(file, kGradOutputDataset, fixture.layout, config);
+  io::FloatData data = file.read_float32(kGradOutputDataset);
+  std::copy(data.values.begin(), data.values.end(), g.begin());
+  fixture.grad_output = std::move(g);
+  if (with_expected) fixture.grad_weight = read_grad_weight(file, config);
+}
+
 }  // namespace
 
 Fixture read_fixture(const std::filesystem::path& path, const ReadOptions& options) {
@@ -279,6 +313,7 @@ Fixture read_fixture(const std::filesystem::path& path, const ReadOptions& optio
     fixture.encoding = encoding;
     fixture.expected = read_expected(file, encoding, fixture.layout, fixture.meta.config);
   }
+  read_gradient(file, with_expected, inputs, fixture);
   return fixture;
 }
 
@@ -289,9 +324,16 @@ xt::xtensor<float, 4> read_expected_output(const std::filesystem::path& path, co
   return read_expected(file, encoding, reference.layout, reference.meta.config);
 }
 
+GradWeight read_expected_grad_weight(const std::filesystem::path& path, const Fixture& reference) {
+  const io::Hdf5Reader file(path);
+  if (!file.has_dataset(kGradWeightDataset))
+    file.fail(kGradWeightDataset, "missing: the input held /inputs/grad_output, which asks for the weight gradient");
+  return read_grad_weight(file, reference.meta.config);
+}
+
 std::int64_t Fixture::format_version() const {
   const bool v2 = meta.config.cyclic != Cyclic::none || meta.config.precision == Precision::bf16_autocast ||
-                  !meta.model.empty();
+                  !meta.model.empty() || grad_output.has_value();
   return v2 ? kFixtureVersion2 : kFixtureVersion;
 }
 
@@ -299,6 +341,9 @@ void write_fixture(const std::filesystem::path& path, const Fixture& fixture, co
   const io::Overwrite overwrite = options.overwrite ? io::Overwrite::allow : io::Overwrite::refuse;
   io::refuse_existing(path, overwrite);
   validate(fixture.problem());
+  if (fixture.grad_weight && !fixture.grad_output)
+    throw InputError(fmt::format("{}: a weight gradient without the grad_output it belongs to", path.string()));
+  if (fixture.grad_output) validate_grad_output(fixture.problem(), {fixture.grad_output->data(), fixture.grad_output->size()});
   const FixtureMetadata& meta = fixture.meta;
   const Layout& layout = fixture.layout;
   io::write_atomically(path, overwrite, [&](const std::filesystem::path& temporary) {
@@ -340,6 +385,9 @@ void write_fixture(const std::filesystem::path& path, const Fixture& fixture, co
     for (IdField field : kIdFields) write_ids(fmt::format("/inputs/{}", to_string(field)), layout.ids(field));
     // Format 2: every token's period (0 where none was given) exactly when cyclic = boltz.
     if (meta.config.cyclic == Cyclic::boltz) write_ids(kPeriodDataset, layout.cyclic_period);
+    if (fixture.grad_output)
+      file.write_float32(kGradOutputDataset, expected_shape(input_shape_of(layout), meta.config),
+                         fixture.grad_output->data());
     file.create_group("/weights");
     file.write_float32("/weights/linear_no_bias", {fixture.weights.shape(0), fixture.weights.shape(1)},
                        fixture.weights.data());
@@ -355,6 +403,11 @@ void write_fixture(const std::filesystem::path& path, const Fixture& fixture, co
       file.create_group(kExpectedGroup);
       file.write_float32("/expected/output", expected_shape(input_shape_of(layout), meta.config),
                          fixture.expected->data());
+    }
+    if (fixture.grad_weight) {
+      if (!fixture.expected) file.create_group(kExpectedGroup);
+      file.write_float32(kGradWeightDataset, {fixture.grad_weight->shape(0), fixture.grad_weight->shape(1)},
+                         fixture.grad_weight->data());
     }
     file.close();
   });

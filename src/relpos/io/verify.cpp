@@ -12,7 +12,7 @@ xt::xtensor<float, 4> compute_in_precision(const Backend& backend, const Problem
 }
 
 VerifyResult verify_fixture(const Fixture& fixture, std::string name, const OutputWriter& write, bool exact_order,
-                            const std::optional<Policy>& override) {
+                            const std::optional<Policy>& override, const GradientWriter& backward) {
   if (!fixture.expected) throw InputError("fixture has no /expected/output to verify against");
   const Problem problem = fixture.problem();
   VerifyResult result;
@@ -23,13 +23,24 @@ VerifyResult verify_fixture(const Fixture& fixture, std::string name, const Outp
   const xt::xtensor<float, 4> got = compute_in_precision(write, problem);
   result.seconds = seconds_since(start);
   result.comparison = compare_tensors(problem, *fixture.expected, got, precision, result.policy);
+  if (backward && fixture.grad_output && fixture.grad_weight) {
+    const std::span<const float> g{fixture.grad_output->data(), fixture.grad_output->size()};
+    const auto gradient_start = std::chrono::steady_clock::now();
+    const GradWeight dw = compute_weight_gradient(backward, problem, g);
+    result.gradient_seconds = seconds_since(gradient_start);
+    result.gradient = compare_gradient(problem, gradient_terms(problem, g), *fixture.grad_weight, dw, Policy::any_order());
+  }
   return result;
 }
 
 VerifyResult verify_fixture(const Fixture& fixture, const Backend& backend, const std::optional<Policy>& override) {
   return verify_fixture(
       fixture, std::string(backend.name()), [&](const Problem& p, const PairOutput& out) { backend.run(p, out); },
-      backend.exact_order(), override);
+      backend.exact_order(), override,
+      backend.has_backward() ? GradientWriter([&](const Problem& p, std::span<const float> g, std::span<float> dw) {
+        backend.backward(p, g, dw);
+      })
+                             : GradientWriter{});
 }
 
 }  // namespace relpos
