@@ -23,6 +23,7 @@ struct BenchArgs {
   std::string streaming = "auto";
   std::string variant = "af3";
   std::vector<std::string> cyclic{"none"};
+  std::vector<std::string> directions{"forward"};
   bool no_memory = false;
   std::string json;
   bool force = false;
@@ -56,6 +57,12 @@ int run_bench_command(BenchArgs& args) {
       mode.cyclic = parse_cyclic(form);
       if (std::find(plan.modes.begin(), plan.modes.end(), mode) == plan.modes.end()) plan.modes.push_back(mode);
     }
+  plan.directions.clear();
+  for (const std::string& name : args.directions) {
+    const bench::Direction direction = bench::parse_direction(name);
+    if (std::find(plan.directions.begin(), plan.directions.end(), direction) == plan.directions.end())
+      plan.directions.push_back(direction);
+  }
   plan.streaming = args.streaming == "always"  ? Streaming::always
                    : args.streaming == "never" ? Streaming::never
                                                : Streaming::automatic;
@@ -77,10 +84,10 @@ int run_bench_command(BenchArgs& args) {
   std::printf("relpos bench: %s, %d cores, %s; c_z %d, r_max %d, s_max %d; load %s -> %s\n", report.cpu.c_str(),
               report.cores, report.simd.c_str(), plan.config.c_z, plan.config.r_max, plan.config.s_max,
               load_text(report.load_before).c_str(), load_text(report.load_after).c_str());
-  Table table({"backend", "mode", "N", "thr", "median ms (min-max)", "GB/s", "limit", "limit ms (min-max)", "ratio",
+  Table table({"backend", "dir", "mode", "N", "thr", "median ms (min-max)", "GB/s", "limit", "limit ms (min-max)", "ratio",
                "vs store loop", "vs blas", "vs onehot", "peak extra meas/model", "1st touch ms"});
   for (const bench::BenchRecord& r : report.records)
-    table.add({r.backend, r.mode, std::to_string(r.n), std::to_string(r.threads), range(r),
+    table.add({r.backend, r.direction == "backward" ? "bwd" : "fwd", r.mode, std::to_string(r.n), std::to_string(r.threads), range(r),
                fmt::format("{:.1f}", r.gbps), r.limit_kind,
                fmt::format("{} ({}-{})", ms(r.limit_ms), ms(r.limit_min_ms), ms(r.limit_max_ms)),
                fmt::format("{:.3f}", r.limit_ratio),
@@ -91,8 +98,8 @@ int run_bench_command(BenchArgs& args) {
   for (const std::string& note : report.notes) std::printf("note: %s\n", note.c_str());
   std::printf(
       "ratio = median / the same buffer's limit measured in the same run (memset for writes, z += 1 loop for "
-      "accumulate); vs store loop = median / a plain vector-store loop over the same bytes; GB/s counts output "
-      "bytes (x2 when accumulating)\n");
+      "accumulate, one read of G for the backward); vs store loop = median / a plain vector-store loop over the "
+      "same bytes; GB/s counts output bytes (x2 when accumulating; G's bytes for the backward)\n");
 
   if (!args.json.empty()) {
     const io::Overwrite overwrite = args.force ? io::Overwrite::allow : io::Overwrite::refuse;
@@ -134,6 +141,11 @@ void register_bench(CLI::App& root, Commands& commands) {
   app->add_option("--r-max", args->plan.config.r_max, "residue/token clip (default 32)");
   app->add_option("--s-max", args->plan.config.s_max, "chain clip (default 2)");
   app->add_option("--variant", args->variant, "af3 (default) or paper")->check(CLI::IsMember({"af3", "paper"}));
+  app->add_option("--direction", args->directions,
+                  "forward (default), backward, or forward,backward: the backward times each backend's weight "
+                  "gradient (fp32) against one read of G in the same run; records carry their direction")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"forward", "backward"}));
   app->add_option("--cyclic", args->cyclic,
                   "none (default), boltz, or none,boltz: every mode on the linear layout and/or with its cyclic chain "
                   "(Boltz offsets; records named MODE+cyclic)")

@@ -16,6 +16,7 @@ inline constexpr std::string_view kBenchSchema = "relpos-bench/1";
 struct BenchRecord {
   std::string backend;
   std::string mode;  ///< fp32, bf16, accumulate
+  std::string direction = "forward";  ///< forward (the pair tensor) or backward (dW from G)
   std::int64_t n = 0;
   std::int64_t c_z = 0;
   int threads = 0;     ///< worker threads (0 = a device backend: not applicable)

@@ -32,6 +32,11 @@ struct BenchMode {
 /// Throws InputError naming the mode for anything else.
 BenchMode parse_bench_mode(std::string_view name);
 
+enum class Direction { forward, backward };
+std::string_view to_string(Direction direction);
+/// "forward" or "backward"; throws InputError otherwise.
+Direction parse_direction(std::string_view name);
+
 struct BenchPlan {
   std::vector<std::string> backends;  ///< names; unavailable ones are skipped with a note
   std::vector<std::int64_t> sizes{256, 512, 1024, 2048};
@@ -39,6 +44,8 @@ struct BenchPlan {
                                {OutputMode::write_bf16, Precision::fp32},
                                {OutputMode::accumulate, Precision::fp32}};
   std::vector<int> threads;  ///< host thread counts; empty = 1 and all cores
+  /// forward: every mode; backward: each backend's weight gradient (fp32) against one read of G.
+  std::vector<Direction> directions{Direction::forward};
   int reps = 7;
   std::int64_t max_n_onehot = 512;  ///< the sequential reference grows as N^2 * F * c_z: seconds at N = 512
   std::int64_t max_n_blas = 2048;

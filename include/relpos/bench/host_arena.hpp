@@ -49,6 +49,8 @@ class HostArena final : public Arena {
   /// non-zero value over each worker's part (what the CPU's store units reach
   /// without memset's `rep stosb`, which can be faster or slower than them).
   double time_store_loop(void* data, std::size_t bytes);
+  /// The read limit: seconds to read `count` floats once (a vectorised sum per thread's part).
+  double time_read_limit(const float* data, std::size_t count);
 
   /// Threads every multi-threaded operation uses (0 = all cores); set it to the measured path's count.
   void set_threads(int threads) { threads_ = threads; }

@@ -20,6 +20,7 @@ Json record_json(const BenchRecord& r) {
   Json j;
   j["backend"] = r.backend;
   j["mode"] = r.mode;
+  j["direction"] = r.direction;
   j["n"] = r.n;
   j["c_z"] = r.c_z;
   j["threads"] = r.threads;
@@ -71,6 +72,7 @@ BenchRecord parse_record(const Json& j, const std::string& where) {
   BenchRecord r;
   r.backend = field<std::string>(j, "backend", where);
   r.mode = field<std::string>(j, "mode", where);
+  r.direction = optional_field<std::string>(j, "direction", where).value_or("forward");
   r.n = field<std::int64_t>(j, "n", where);
   r.c_z = field<std::int64_t>(j, "c_z", where);
   r.threads = field<int>(j, "threads", where);

@@ -114,6 +114,16 @@ struct Runnable {
 
 }  // namespace
 
+std::string_view to_string(Direction direction) {
+  return direction == Direction::backward ? "backward" : "forward";
+}
+
+Direction parse_direction(std::string_view name) {
+  if (name == "forward") return Direction::forward;
+  if (name == "backward") return Direction::backward;
+  throw InputError(fmt::format("unknown direction '{}' (expected forward or backward)", name));
+}
+
 std::string BenchMode::name() const {
   const bool autocast = output == OutputMode::write_bf16 && precision == Precision::bf16_autocast;
   return fmt::format("{}{}", autocast ? "bf16-autocast" : to_string(output), cyclic == Cyclic::boltz ? "+cyclic" : "");
@@ -200,17 +210,18 @@ void fill_speedups(std::vector<BenchRecord>& records) {
     const auto found = roles.find(name);
     return found == roles.end() ? BenchRole::lookup : found->second;
   };
-  std::map<std::tuple<std::string, std::int64_t, int>, double> blas;
-  std::map<std::pair<std::string, std::int64_t>, double> sequential;
+  // Forward and backward records are compared within their own direction only.
+  std::map<std::tuple<std::string, std::string, std::int64_t, int>, double> blas;
+  std::map<std::tuple<std::string, std::string, std::int64_t>, double> sequential;
   for (const BenchRecord& r : records) {
-    if (role_of(r.backend) == BenchRole::blas_reference) blas[{r.mode, r.n, r.threads}] = r.median_ms;
-    if (role_of(r.backend) == BenchRole::sequential_reference) sequential[{r.mode, r.n}] = r.median_ms;
+    if (role_of(r.backend) == BenchRole::blas_reference) blas[{r.direction, r.mode, r.n, r.threads}] = r.median_ms;
+    if (role_of(r.backend) == BenchRole::sequential_reference) sequential[{r.direction, r.mode, r.n}] = r.median_ms;
   }
   for (BenchRecord& r : records) {
     if (r.median_ms <= 0) continue;
-    if (const auto found = blas.find({r.mode, r.n, r.threads}); found != blas.end())
+    if (const auto found = blas.find({r.direction, r.mode, r.n, r.threads}); found != blas.end())
       r.speedup_vs_onehot_blas = found->second / r.median_ms;
-    if (const auto found = sequential.find({r.mode, r.n}); found != sequential.end())
+    if (const auto found = sequential.find({r.direction, r.mode, r.n}); found != sequential.end())
       r.speedup_vs_onehot = found->second / r.median_ms;
   }
 }
@@ -238,13 +249,17 @@ class BenchRun {
     // Two passes: every peak-memory child first, forked while this process has
     // not yet run any path (a child inherits what the parent already touched,
     // e.g. OpenBLAS's buffers, and would not count it), then the timings.
-    if (plan_.measure_memory)
+    const bool forward = wants(Direction::forward);
+    if (plan_.measure_memory && forward)
       for (const std::int64_t n : sizes_) measure_peaks(Size(plan_, n, weights_));
     for (const std::int64_t n : sizes_) {
       const Size size(plan_, n, weights_);
-      add_memory_model(size);
-      time_host_backends(size);
-      time_device_backends(size);
+      if (forward) {
+        add_memory_model(size);
+        time_host_backends(size);
+        time_device_backends(size);
+      }
+      if (wants(Direction::backward)) time_backward(size);
     }
     fill_speedups(report_.records);
     report_.load_after = load_average();
@@ -269,6 +284,48 @@ class BenchRun {
     const Weights& weights;
     Layout linear, cyclic;
   };
+
+  bool wants(Direction direction) const {
+    return std::find(plan_.directions.begin(), plan_.directions.end(), direction) != plan_.directions.end();
+  }
+
+  // Backward: each host backend's dW from G (fp32, the linear layout) against
+  // one read of G, the least any backward must do, in the same run.
+  void time_backward(const Size& size) {
+    const Problem problem = size.problem(BenchMode{});
+    const std::uint64_t bytes = size.count * 4;
+    HostArena arena;
+    auto* g = static_cast<float*>(arena.allocate(bytes));
+    arena.prefault(g, bytes);
+    // Any finite values do: the work does not depend on them.
+    for (std::uint64_t k = 0; k < size.count; ++k) g[k] = static_cast<float>(static_cast<int>(k * 2654435761u % 2001) - 1000) * 1e-3f;
+    std::vector<float> dw(static_cast<std::size_t>(size.channels * size.config.feature_width()));
+    for (const int threads : thread_counts_) {
+      arena.set_threads(threads);
+      arena.set_partition_unit(static_cast<std::size_t>(size.n * size.channels) * 4);
+      for (const Runnable& r : runnable_) {
+        if (r.space != MemorySpace::host || !runs_at(r, size.n)) continue;
+        if (!r.traits.threaded && threads != thread_counts_.front()) continue;
+        const int used = r.traits.threaded ? threads : 1;
+        const auto backend = make_backend(r.name, options_for(used));
+        if (!backend->has_backward()) continue;
+        progress_(fmt::format("N={} {} backward threads={}: timing", size.n, r.name, used));
+        const Samples samples = measure(
+            arena, [&] { backend->backward(problem, {g, size.count}, dw); },
+            [&] { return arena.time_read_limit(g, size.count); }, {}, plan_.reps, plan_.time_budget_s);
+        BenchRecord record = timing_record(samples, arena, r.name, BenchMode{}, size, used, bytes);
+        record.direction = std::string(to_string(Direction::backward));
+        record.limit_kind = "one read of G";
+        record.output_bytes = bytes;
+        for (const LiveBuffer& buffer : backend->backward_workspace(shape_for(size, BenchMode{}, used)).buffers)
+          record.model_extra_bytes += buffer.bytes;
+        record.notes.push_back("backward: bytes are G's (read once); the peak is not measured, the model is the "
+                               "backend's stated workspace");
+        report_.records.push_back(std::move(record));
+      }
+    }
+    arena.release(g);
+  }
 
   void describe_machine() {
     report_.relpos_version = kVersion;
