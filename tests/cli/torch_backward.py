@@ -20,7 +20,7 @@ import shutil
 import sys
 import tempfile
 
-from cli_checks import check, require, run, summary
+from cli_checks import check, protenix_checkpoint, require, run, summary
 
 h5py, np, torch = require(["h5py", "numpy", "torch"], "python3-torch python3-h5py")
 
@@ -36,12 +36,8 @@ def candidate_command(*flags):
 
 
 def exported_weights(work):
-    """A Protenix-initialised W [128, 139] in a checkpoint, exported to HDF5 by tools/export_weights.py."""
-    torch.manual_seed(5)
-    std = (1.0 / 139) ** 0.5 / 0.87962566103423978
-    weight = torch.nn.init.trunc_normal_(torch.empty(128, 139), std=std, a=-2 * std, b=2 * std)
-    checkpoint = os.path.join(work, "protenix.pt")
-    torch.save({"model": {"module.relative_position_encoding.linear_no_bias.weight": weight}}, checkpoint)
+    """A Protenix-initialised W in a checkpoint, exported to HDF5 by tools/export_weights.py."""
+    checkpoint, _ = protenix_checkpoint(work, 5, "model.module.relative_position_encoding.linear_no_bias.weight")
     exported = os.path.join(work, "protenix.h5")
     code, out, err = run([sys.executable, EXPORT_WEIGHTS, checkpoint, "--out", exported])
     check(code == 0, f"export_weights.py failed: {err}")

@@ -11,7 +11,7 @@ import shutil
 import sys
 import tempfile
 
-from cli_checks import check, require, run, summary
+from cli_checks import protenix_checkpoint, check, require, run, summary
 
 h5py, np, torch = require(["h5py", "numpy", "torch"], "python3-torch python3-h5py")
 
@@ -23,11 +23,7 @@ EXPORT = os.path.join(SOURCE, "tools", "export_weights.py")
 def main():
     work = tempfile.mkdtemp(prefix="relpos-oracle-")
     try:
-        torch.manual_seed(11)
-        std = (1.0 / 139) ** 0.5 / 0.87962566103423978
-        weight = torch.nn.init.trunc_normal_(torch.empty(128, 139), std=std, a=-2 * std, b=2 * std)
-        checkpoint = os.path.join(work, "protenix.pt")
-        torch.save({"model": {"module.relative_position_encoding.linear_no_bias.weight": weight}}, checkpoint)
+        checkpoint, _ = protenix_checkpoint(work, 11, "model.module.relative_position_encoding.linear_no_bias.weight")
         exported = os.path.join(work, "protenix.h5")
         code, out, err = run(["/usr/bin/python3", EXPORT, checkpoint, "--out", exported])
         check(code == 0, f"export_weights.py failed: {err}")

@@ -24,7 +24,7 @@ import shutil
 import sys
 import tempfile
 
-from cli_checks import check, require, run, summary
+from cli_checks import protenix_checkpoint, check, require, run, summary
 
 h5py, np, torch = require(["h5py", "numpy", "torch"], "python3-torch python3-h5py")
 
@@ -120,11 +120,7 @@ def export(work, name, layout_path, weights, *flags):
 
 
 def check_oracle_fixtures(work):
-    torch.manual_seed(13)
-    std = (1.0 / 139) ** 0.5 / 0.87962566103423978
-    weight = torch.nn.init.trunc_normal_(torch.empty(128, 139), std=std, a=-2 * std, b=2 * std)
-    weights = os.path.join(work, "protenix.pt")
-    torch.save({"model": {"relative_position_encoding.linear_no_bias.weight": weight}}, weights)
+    weights, _ = protenix_checkpoint(work, 13)
     cyclic = write_json(os.path.join(work, "boltz2_layout.json"), boltz2_layout())
     plain = write_json(os.path.join(work, "af3_layout.json"), af3_layout())
 

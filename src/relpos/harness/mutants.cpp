@@ -213,6 +213,27 @@ Mutant mutant(std::string name, std::string divergence, Faults faults, Exposure 
 const Exposure kCyclicOnly{.cyclic = Cyclic::boltz};
 const Exposure kBf16RegimesOnly{.precisions = {Precision::bf16, Precision::bf16_autocast}};
 
+// Wrong only in the backward: the forward is the faithful lookup.
+std::vector<Mutant> gradient_mutants() {
+  std::vector<Mutant> all;
+  all.push_back(mutant("grad-entity-dropped", "backward: the same-entity column's weight gradient never accumulated",
+                       {.gradient = GradientFault::drop_entity}));
+  all.push_back(mutant("grad-chain-mirrored",
+                       "backward: chain column k gets the gradient of column 2 s_max + 1 - k (the block reversed)",
+                       {.gradient = GradientFault::mirror_chain}));
+  all.push_back(mutant("grad-last-pair-skipped",
+                       "backward: G of the last pair (N-1, N-1) of each batch element ignored (an off-by-one loop bound)",
+                       {.gradient = GradientFault::skip_last_pair}));
+  all.push_back(mutant("grad-token-into-residue-block",
+                       "backward: the token term's gradient accumulated into the residue block (same bin, wrong block)",
+                       {.gradient = GradientFault::wrong_block}));
+  all.push_back(mutant("grad-racy-reduction",
+                       "backward: two threads add pairs 2k and 2k+1 into the same element without ordering, so one "
+                       "add is lost (a non-atomic read-modify-write race)",
+                       {.gradient = GradientFault::lost_update}));
+  return all;
+}
+
 }  // namespace
 
 Implementation faithful_lookup() { return lookup_implementation("faithful-lookup", Faults{}); }
@@ -328,21 +349,7 @@ std::vector<Mutant> mutants() {
   all.push_back(mutant("bf16-terms-added-in-bf16",
                        "the bf16 regimes add the four terms in bf16 arithmetic (each partial sum rounded)",
                        {.bf16_partial_sums = true}, kBf16RegimesOnly));
-  all.push_back(mutant("grad-entity-dropped", "backward: the same-entity column's weight gradient never accumulated",
-                       {.gradient = GradientFault::drop_entity}));
-  all.push_back(mutant("grad-chain-mirrored",
-                       "backward: chain column k gets the gradient of column 2 s_max + 1 - k (the block reversed)",
-                       {.gradient = GradientFault::mirror_chain}));
-  all.push_back(mutant("grad-last-pair-skipped",
-                       "backward: G of the last pair (N-1, N-1) of each batch element ignored (an off-by-one loop bound)",
-                       {.gradient = GradientFault::skip_last_pair}));
-  all.push_back(mutant("grad-token-into-residue-block",
-                       "backward: the token term's gradient accumulated into the residue block (same bin, wrong block)",
-                       {.gradient = GradientFault::wrong_block}));
-  all.push_back(mutant("grad-racy-reduction",
-                       "backward: two threads add pairs 2k and 2k+1 into the same element without ordering, so one "
-                       "add is lost (a non-atomic read-modify-write race)",
-                       {.gradient = GradientFault::lost_update}));
+  for (Mutant& m : gradient_mutants()) all.push_back(std::move(m));
   return all;
 }
 
