@@ -46,11 +46,16 @@ def load_report(path):
     return report
 
 
+def mode_of(record):
+    """The record's mode, with " backward" for the weight gradient (relpos bench --direction backward)."""
+    return record["mode"] + ("" if record.get("direction", "forward") == "forward" else " backward")
+
+
 def series(records):
     """Records grouped by (backend, mode, threads), each sorted by N."""
     groups = {}
     for record in records:
-        groups.setdefault((record["backend"], record["mode"], record["threads"]), []).append(record)
+        groups.setdefault((record["backend"], mode_of(record), record["threads"]), []).append(record)
     return {key: sorted(value, key=lambda r: r["n"]) for key, value in sorted(groups.items())}
 
 
@@ -84,7 +89,7 @@ def plot(report, out_path):
     # The same-run limits, as achieved GB/s (one line per mode and thread count, from any backend's records).
     limits = {}
     for record in report["records"]:
-        key = (record["mode"], record["threads"], record.get("limit_kind", "limit"))
+        key = (mode_of(record), record["threads"], record.get("limit_kind", "limit"))
         limits.setdefault(key, {})[record["n"]] = record["bytes_moved"] / (record["limit_ms"] * 1e-3) / 1e9
     for (mode, threads, kind), points in sorted(limits.items()):
         n = sorted(points)
