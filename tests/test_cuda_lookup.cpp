@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "relpos/backend.hpp"
+#include "relpos/gradient.hpp"
 #include "relpos/backends/registry.hpp"
 #include "relpos/arena.hpp"
 #include "relpos/compare.hpp"
@@ -133,6 +134,25 @@ INSTANTIATE_TEST_SUITE_P(Layouts, CudaEveryLayout, ::testing::ValuesIn(cuda_case
                          [](const auto& info) { return info.param.name; });
 
 // ---- without a device: honest refusal --------------------------------------------
+
+TEST_P(CudaEveryLayout, WeightGradientIsWithinTheAnyOrderBoundAndDeterministic) {
+  SKIP_WITHOUT_CUDA_DEVICE();
+  const CudaCase& c = GetParam();
+  if (c.config.c_z > 512) GTEST_SKIP() << "the sequential gradient reference at c_z " << c.config.c_z << " is slow";
+  const Weights weights = protenix_synthetic_weights(c.config, 31);
+  const Problem problem{c.config, c.layout, weights};
+  std::vector<float> g(problem.output_shape()[0] * problem.output_shape()[1] * problem.output_shape()[2] *
+                       problem.output_shape()[3]);
+  for (std::size_t k = 0; k < g.size(); ++k) g[k] = static_cast<float>(static_cast<int>(k * 2654435761u % 17) - 8);
+  const GradientTerms terms = gradient_terms(problem, g);
+  const GradWeight reference = compute_weight_gradient(*make_backend("onehot"), problem, g);
+  const auto cuda = make_backend("cuda");
+  const GradWeight first = compute_weight_gradient(*cuda, problem, g);
+  const GradientComparison verdict = compare_gradient(problem, terms, reference, first, Policy::any_order());
+  EXPECT_TRUE(verdict.passed()) << verdict.report(problem.config);
+  const GradWeight second = compute_weight_gradient(*cuda, problem, g);
+  EXPECT_EQ(std::memcmp(first.data(), second.data(), first.size() * sizeof(float)), 0) << "not deterministic";
+}
 
 TEST(CudaBackend, ReportsItsStateAndLivesOnTheDevice) {
   const auto backend = make_backend("cuda");

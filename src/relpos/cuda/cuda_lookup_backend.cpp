@@ -12,6 +12,7 @@
 
 #include "relpos/backends/cuda_lookup.hpp"
 #include "relpos/cuda/device_arena.hpp"
+#include "relpos/cuda/gradient.hpp"
 #include "relpos/cuda/lookup.hpp"
 #include "relpos/cuda/runtime.hpp"
 #include "relpos/errors.hpp"
@@ -154,6 +155,14 @@ class CudaLookupBackend final : public Backend {
   MemorySpace native_space() const override { return MemorySpace::device; }
   Workspace workspace(const MemoryShape& shape) const override { return cuda_lookup_workspace(shape); }
   std::unique_ptr<Arena> make_arena() const override { return cuda::make_device_arena(); }
+  bool has_backward() const override { return true; }
+  bool backward_deterministic() const override { return true; }
+  Workspace backward_workspace(const MemoryShape& shape) const override {
+    return {"fused CUDA weight gradient: fixed row slots, a per-block [F, c_z] histogram (shared memory when it "
+            "fits; each thread owns its channels, no atomics), slot partials added in order: bitwise on every run",
+            {{"device slot partials [slots, F, c_z]", cuda::weight_gradient_workspace_bytes(shape.config)}},
+            "host G and dW pass through device buffers of their size"};
+  }
 
  protected:
   void compute(const Problem& problem, const PairOutput& out) const override {
@@ -164,15 +173,7 @@ class CudaLookupBackend final : public Backend {
     check_pointer(out, device);
 
     std::lock_guard lock(mutex_);
-    if (!inputs_.holds(problem, device)) inputs_.upload(problem, device, stream);
-    cuda::DeviceLookupProblem lookup;
-    lookup.config = problem.config;
-    lookup.ids = {inputs_.device_ids(0), inputs_.device_ids(1), inputs_.device_ids(2),
-                  inputs_.device_ids(3), inputs_.device_ids(4), inputs_.device_ids(5)};
-    lookup.any_cyclic = problem.layout.any_cyclic();
-    lookup.weights = cuda::DeviceWeights::transposed(inputs_.device_table(), problem.config);
-    lookup.batch = problem.layout.batch();
-    lookup.tokens = problem.layout.tokens();
+    const cuda::DeviceLookupProblem lookup = device_problem(problem, device, stream);
     cuda::LookupTuning tuning;
     if (options_.streaming == Streaming::always) tuning.stores = cuda::StorePolicy::streaming;
     if (options_.streaming == Streaming::never) tuning.stores = cuda::StorePolicy::cached;
@@ -195,7 +196,45 @@ class CudaLookupBackend final : public Backend {
     check(cudaStreamSynchronize(stream), fmt::format("lookup kernel ({}) and copy to host", to_string(out.mode)));
   }
 
+  // The weight gradient of host G into host dW, through device buffers, synchronously.
+  void compute_backward(const Problem& problem, std::span<const float> grad_output,
+                        std::span<float> grad_weight) const override {
+    cuda::require_device();
+    const auto stream = static_cast<cudaStream_t>(options_.cuda_stream);
+    int device = 0;
+    check(cudaGetDevice(&device), "cudaGetDevice");
+    std::lock_guard lock(mutex_);
+    const cuda::DeviceLookupProblem lookup = device_problem(problem, device, stream);
+    DeviceBuffer g(grad_output.size_bytes(), "grad_output"), dw(grad_weight.size_bytes(), "grad_weight");
+    DeviceBuffer workspace(cuda::weight_gradient_workspace_bytes(problem.config), "gradient slot partials");
+    if (!grad_output.empty())
+      check(cudaMemcpyAsync(g.get(), grad_output.data(), grad_output.size_bytes(), cudaMemcpyHostToDevice, stream),
+            fmt::format("cudaMemcpyAsync({} grad_output to device)", byte_size(grad_output.size_bytes())));
+    check(cuda::weight_gradient(lookup, static_cast<const float*>(g.get()), static_cast<float*>(dw.get()),
+                                workspace.get(), stream),
+          fmt::format("weight gradient kernels ({} x {} x {} x {})", lookup.batch, lookup.tokens, lookup.tokens,
+                      lookup.config.c_z));
+    check(cudaEventRecord(inputs_.last_use, stream), "cudaEventRecord(after the weight gradient)");
+    check(cudaMemcpyAsync(grad_weight.data(), dw.get(), grad_weight.size_bytes(), cudaMemcpyDeviceToHost, stream),
+          fmt::format("cudaMemcpyAsync({} grad_weight to host)", byte_size(grad_weight.size_bytes())));
+    check(cudaStreamSynchronize(stream), "weight gradient and copy to host");
+  }
+
  private:
+  // The problem's inputs on `device` (uploaded unless they are already there), as the device API takes them.
+  cuda::DeviceLookupProblem device_problem(const Problem& problem, int device, cudaStream_t stream) const {
+    if (!inputs_.holds(problem, device)) inputs_.upload(problem, device, stream);
+    cuda::DeviceLookupProblem lookup;
+    lookup.config = problem.config;
+    lookup.ids = {inputs_.device_ids(0), inputs_.device_ids(1), inputs_.device_ids(2),
+                  inputs_.device_ids(3), inputs_.device_ids(4), inputs_.device_ids(5)};
+    lookup.any_cyclic = problem.layout.any_cyclic();
+    lookup.weights = cuda::DeviceWeights::transposed(inputs_.device_table(), problem.config);
+    lookup.batch = problem.layout.batch();
+    lookup.tokens = problem.layout.tokens();
+    return lookup;
+  }
+
   static void check_pointer(const PairOutput& out, int device) {
     cudaPointerAttributes attributes{};
     if (cudaPointerGetAttributes(&attributes, out.data) != cudaSuccess) {
