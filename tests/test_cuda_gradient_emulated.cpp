@@ -32,12 +32,8 @@ GradWeight emulated_gradient(const Problem& problem, const std::vector<float>& g
   GradWeight dw({static_cast<std::size_t>(config.c_z), static_cast<std::size_t>(features)});
   GradientParams p{};
   p.bins = problem.bins();
-  p.asym_id = problem.layout.asym_id.data();
-  p.residue_index = problem.layout.residue_index.data();
-  p.entity_id = problem.layout.entity_id.data();
-  p.sym_id = problem.layout.sym_id.data();
-  p.token_index = problem.layout.token_index.data();
-  p.cyclic_period = periods.data();
+  p.ids = {problem.layout.asym_id.data(), problem.layout.residue_index.data(), problem.layout.entity_id.data(),
+           problem.layout.sym_id.data(), problem.layout.token_index.data(), periods.data()};
   p.grad_output = g.data();
   p.partials = partials.data();
   p.grad_weight = dw.data();

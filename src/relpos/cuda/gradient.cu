@@ -51,12 +51,7 @@ cudaError_t weight_gradient(const DeviceLookupProblem& problem, const float* gra
     return cudaErrorInvalidValue;
   detail::GradientParams p{};
   p.bins = bin_params(config, config.cyclic == Cyclic::boltz && problem.any_cyclic);
-  p.asym_id = problem.ids.asym_id;
-  p.residue_index = problem.ids.residue_index;
-  p.entity_id = problem.ids.entity_id;
-  p.sym_id = problem.ids.sym_id;
-  p.token_index = problem.ids.token_index;
-  p.cyclic_period = problem.ids.cyclic_period;
+  p.ids = problem.ids;
   p.grad_output = grad_output;
   p.partials = static_cast<float*>(workspace);
   p.grad_weight = grad_weight;

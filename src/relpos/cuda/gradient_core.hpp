@@ -16,6 +16,7 @@
 #include <cstdint>
 
 #include "relpos/bins.hpp"
+#include "relpos/cuda/lookup.hpp"
 #include "relpos/host_device.hpp"
 
 namespace relpos::cuda::detail {
@@ -26,12 +27,7 @@ inline constexpr int kGradientThreads = 128;
 
 struct GradientParams {
   BinParams bins;
-  const std::int64_t* asym_id;
-  const std::int64_t* residue_index;
-  const std::int64_t* entity_id;
-  const std::int64_t* sym_id;
-  const std::int64_t* token_index;
-  const std::int64_t* cyclic_period;  ///< nullptr: every token 0
+  DeviceTokenIds ids;                 ///< cyclic_period nullptr: every token 0
   const float* grad_output;           ///< G [batch, tokens, tokens, channels]
   float* partials;                    ///< [kGradientSlots, features, channels]
   float* grad_weight;                 ///< dW [channels, features]
@@ -42,8 +38,9 @@ struct GradientParams {
 };
 
 RELPOS_HOST_DEVICE inline TokenIds gradient_token(const GradientParams& p, std::int64_t t) {
-  return TokenIds{p.asym_id[t], p.residue_index[t], p.entity_id[t], p.sym_id[t], p.token_index[t],
-                  p.cyclic_period ? p.cyclic_period[t] : 0};
+  const DeviceTokenIds& ids = p.ids;
+  return TokenIds{ids.asym_id[t], ids.residue_index[t], ids.entity_id[t], ids.sym_id[t], ids.token_index[t],
+                  ids.cyclic_period ? ids.cyclic_period[t] : 0};
 }
 
 /// Zeroes this thread's entries of `acc` [features, channels].
