@@ -95,6 +95,9 @@ class Backend {
 /// Anything that writes dW [c_z, F] for a Problem and G: Backend::backward, a user's kernel, a mutant.
 using GradientWriter = std::function<void(const Problem&, std::span<const float> grad_output, std::span<float> grad_weight)>;
 
+/// `backend.backward` as a GradientWriter (the backend must outlive it); empty when it has no backward.
+GradientWriter backward_writer(const Backend& backend);
+
 /// Allocates dW (starting as NaN, so an element never written never passes) and lets `write` fill it.
 GradWeight compute_weight_gradient(const GradientWriter& write, const Problem& problem, std::span<const float> grad_output);
 GradWeight compute_weight_gradient(const Backend& backend, const Problem& problem, std::span<const float> grad_output);

@@ -19,10 +19,11 @@ constexpr double kTerminalInterval = 0.25;
 constexpr double kLogInterval = 5.0;
 
 std::string describe(const harness::Progress& p) {
-  std::string where = p.shrinking || p.shrink_steps > 0
-                          ? fmt::format("shrinking a failure ({} step{} accepted)", p.shrink_steps,
-                                        p.shrink_steps == 1 ? "" : "s")
-                          : fmt::format("{}/{} cases", p.cases, p.planned);
+  std::string where = fmt::format("{}/{} cases", p.cases, p.planned);
+  if (p.finished && p.shrink_steps > 0)
+    where += fmt::format(", failed: shrunk in {} step{}", p.shrink_steps, p.shrink_steps == 1 ? "" : "s");
+  else if (p.shrinking || p.shrink_steps > 0)
+    where = fmt::format("shrinking a failure ({} step{} accepted)", p.shrink_steps, p.shrink_steps == 1 ? "" : "s");
   return fmt::format("relpos: {} {}: {}, {:.0f} s elapsed", p.implementation, to_string(p.property), where, p.elapsed);
 }
 

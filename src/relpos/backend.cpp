@@ -53,10 +53,13 @@ GradWeight compute_weight_gradient(const GradientWriter& write, const Problem& p
   return dw;
 }
 
+GradientWriter backward_writer(const Backend& backend) {
+  if (!backend.has_backward()) return {};
+  return [&backend](const Problem& p, std::span<const float> g, std::span<float> dw) { backend.backward(p, g, dw); };
+}
+
 GradWeight compute_weight_gradient(const Backend& backend, const Problem& problem, std::span<const float> grad_output) {
-  return compute_weight_gradient(
-      [&](const Problem& p, std::span<const float> g, std::span<float> dw) { backend.backward(p, g, dw); }, problem,
-      grad_output);
+  return compute_weight_gradient(backward_writer(backend), problem, grad_output);
 }
 
 namespace {

@@ -57,7 +57,8 @@ def check_autograd_fixtures(work):
         if code != 0:
             continue
         code, out, err = run([RELPOS, "verify", fixture, "--backend", "all"])
-        check(code == 0 and out.count("dW (fp32)") == 3 and "FAIL" not in out,
+        # onehot, onehot-blas and cpu (and cuda where a device is present) each check dW.
+        check(code == 0 and out.count("dW (fp32)") >= 3 and "FAIL" not in out,
               f"{layout}: every backend's forward and dW must verify against PyTorch autograd ({code}):\n{out}{err}")
         broken = os.path.join(work, f"{layout}_grad_broken.h5")
         shutil.copy(fixture, broken)

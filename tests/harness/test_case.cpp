@@ -3,6 +3,8 @@
 
 #include <limits>
 
+#include <fmt/format.h>
+
 #include "relpos/backends/registry.hpp"
 #include "relpos/errors.hpp"
 #include "relpos/harness/case.hpp"
@@ -146,6 +148,10 @@ TEST(Show, CompactListWritesRunsOfFourOrMoreAsOneItem) {
   EXPECT_EQ(compact({4, 3, 2, 1, 0}), "[4..0]");
   EXPECT_EQ(compact({0, 0, 0, 0, 1, 2, 3, 4, 7, 7}), "[0 (x4), 1..4, 7, 7]");
   EXPECT_EQ(compact({}), "[]");
+  // Differences across the whole int64 range must not overflow into a false run.
+  constexpr std::int64_t low = std::numeric_limits<std::int64_t>::min(), high = std::numeric_limits<std::int64_t>::max();
+  EXPECT_EQ(compact({high, low, high, low}), fmt::format("[{}, {}, {}, {}]", high, low, high, low));
+  EXPECT_EQ(compact({high - 3, high - 2, high - 1, high}), fmt::format("[{}..{}]", high - 3, high));
 }
 
 TEST(Show, ALongScaleLayoutStaysShort) {

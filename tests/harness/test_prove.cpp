@@ -434,6 +434,17 @@ TEST(ReportMerge, MissingRepeatedOrForeignShardsAreInputErrors) {
   EXPECT_NE(message(foreign).find("shard-1.json: coverage 'columns' is not an object"), std::string::npos)
       << message(foreign);
   EXPECT_NE(message({}).find("at least one report"), std::string::npos);
+  foreign = shards;
+  for (ShardReport& shard : foreign) shard.report.erase("implementation");
+  EXPECT_NE(message(foreign).find("shard-0.json: not a `relpos prove --json` report (no 'implementation')"),
+            std::string::npos)
+      << message(foreign);
+  foreign = shards;
+  foreign[0].report["properties"][0] = 7;
+  EXPECT_NE(message(foreign).find("shard-0.json: a 'properties' entry is not"), std::string::npos) << message(foreign);
+  foreign = shards;
+  foreign[1].report["policy"] = 3;
+  EXPECT_NE(message(foreign).find("shard-1.json: 'policy' has the wrong type"), std::string::npos) << message(foreign);
 }
 
 }  // namespace

@@ -66,7 +66,7 @@ struct Report {
 nlohmann::json to_json(const Report& report);
 
 /// Cases per second (0 when no time was measured).
-double rate(int cases, double seconds);
+double rate(std::int64_t cases, double seconds);
 
 std::string_view to_string(PropertyResult::Status status);
 

@@ -42,10 +42,7 @@ Implementation implementation(const Backend& backend) {
   result.run = [&backend](const Problem& problem, const PairOutput& out) { backend.run(problem, out); };
   result.exact_order = backend.exact_order();
   result.unavailable = unavailable_reason(backend);
-  if (backend.has_backward())
-    result.backward = [&backend](const Problem& p, std::span<const float> g, std::span<float> dw) {
-      backend.backward(p, g, dw);
-    };
+  result.backward = backward_writer(backend);
   result.backward_exact_order = backend.backward_exact_order();
   result.backward_deterministic = backend.backward_deterministic();
   return result;

@@ -148,22 +148,34 @@ void backward(GradientFault fault, const Problem& problem, std::span<const float
   const std::int64_t n = problem.layout.tokens(), channels = problem.config.c_z;
   const std::int64_t width = problem.config.feature_width();
   std::fill(dw.begin(), dw.end(), 0.0f);
-  std::vector<float> before;  // lost_update: each element as the other thread read it
+  // lost_update: the columns pair 2k touched and their values before its add,
+  // which the thread adding pair 2k + 1 read before that add landed.
+  std::array<std::int32_t, 4> first_columns{-1, -1, -1, -1};
+  std::vector<float> before(static_cast<std::size_t>(4 * channels));
   for (std::int64_t pair = 0; pair < problem.layout.batch() * n * n; ++pair) {
     const std::int64_t b = pair / (n * n), i = (pair / n) % n, j = pair % n;
     if (fault == GradientFault::skip_last_pair && i == n - 1 && j == n - 1) continue;
     const HotColumns hot = hot_columns(params, pair_bins(params, problem.layout.token(b, i), problem.layout.token(b, j)));
+    const std::array<std::int32_t, 4> columns = gradient_columns(fault, params, hot);
     const bool second_of_two = fault == GradientFault::lost_update && pair % 2 == 1;
-    if (fault == GradientFault::lost_update && !second_of_two) before.assign(dw.begin(), dw.end());
-    for (std::int32_t f : gradient_columns(fault, params, hot)) {
+    for (std::size_t slot = 0; slot < columns.size(); ++slot) {
+      const std::int32_t f = columns[slot];
       if (f < 0) continue;
+      // The slot where the first pair of two saved this column, if it touched it.
+      const auto* saved = std::find(first_columns.begin(), first_columns.end(), f);
       for (std::int64_t c = 0; c < channels; ++c) {
         const std::size_t k = static_cast<std::size_t>(c * width + f);
-        // The second thread read the element before the first one's add landed, and wrote last.
-        const float base = second_of_two ? before[k] : dw[k];
+        if (fault == GradientFault::lost_update && !second_of_two)
+          before[slot * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)] = dw[k];
+        const bool lost = second_of_two && saved != first_columns.end();
+        const float base =
+            lost ? before[static_cast<std::size_t>(saved - first_columns.begin()) * static_cast<std::size_t>(channels) +
+                          static_cast<std::size_t>(c)]
+                 : dw[k];
         dw[k] = base + g[static_cast<std::size_t>(pair * channels + c)];
       }
     }
+    if (fault == GradientFault::lost_update) first_columns = second_of_two ? std::array<std::int32_t, 4>{-1, -1, -1, -1} : columns;
   }
 }
 

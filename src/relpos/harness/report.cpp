@@ -31,7 +31,7 @@ int Report::cases() const {
   return total;
 }
 
-double rate(int cases, double seconds) { return seconds > 0 ? cases / seconds : 0.0; }
+double rate(std::int64_t cases, double seconds) { return seconds > 0 ? static_cast<double>(cases) / seconds : 0.0; }
 
 const PropertyResult* Report::first_failure() const {
   for (const PropertyResult& result : properties)

@@ -17,8 +17,12 @@ namespace {
 
 using json = nlohmann::json;
 
-// The fields every shard of one run shares: a report with another value is from another run.
-constexpr const char* kRunFields[] = {"implementation", "policy", "scope", "seed", "cases_per_property", "max_size"};
+// The fields every shard of one run shares (a report with another value is from another run), with their types.
+constexpr std::pair<const char*, nlohmann::json::value_t> kRunFields[] = {
+    {"implementation", nlohmann::json::value_t::string}, {"policy", nlohmann::json::value_t::string},
+    {"scope", nlohmann::json::value_t::string},          {"seed", nlohmann::json::value_t::number_unsigned},
+    {"cases_per_property", nlohmann::json::value_t::number_integer},
+    {"max_size", nlohmann::json::value_t::number_integer}};
 
 const json& field(const ShardReport& shard, const char* name, json::value_t type) {
   const json& report = shard.report;
@@ -45,11 +49,20 @@ void check_one_run(const std::vector<ShardReport>& shards) {
       throw InputError(fmt::format("{}: 'shard' must hold integer 'index' and 'total'", shard.file.string()));
     const std::int64_t index = slice["index"], this_total = slice["total"];
     if (&shard == &shards.front()) total = this_total;
-    for (const char* name : kRunFields)
-      if (shard.report.value(name, json()) != shards.front().report.value(name, json()))
+    for (const auto& [name, type] : kRunFields)
+      if (field(shard, name, type) != field(shards.front(), name, type))
         throw InputError(fmt::format("{}: '{}' differs from {} ({} vs {}): reports of different runs",
                                      shard.file.string(), name, shards.front().file.string(),
-                                     shard.report.value(name, json()).dump(), shards.front().report.value(name, json()).dump()));
+                                     shard.report.at(name).dump(), shards.front().report.at(name).dump()));
+    for (const json& entry : shard.report.at("properties"))
+      if (!entry.is_object() || !entry.contains("property") || !entry["property"].is_string() ||
+          !entry.contains("status") || !entry["status"].is_string() || !entry.contains("cases") ||
+          !entry["cases"].is_number_integer())
+        throw InputError(fmt::format("{}: a 'properties' entry is not {{property, status, cases, ...}}: {}",
+                                     shard.file.string(), entry.dump().substr(0, 120)));
+    for (const char* name : {"cases", "seconds"})
+      if (!shard.report.contains(name) || !shard.report.at(name).is_number())
+        throw InputError(fmt::format("{}: '{}' is missing or not a number", shard.file.string(), name));
     if (this_total != total)
       throw InputError(fmt::format("{}: shard total {} differs from {}'s {}", shard.file.string(), this_total,
                                    shards.front().file.string(), total));
@@ -160,10 +173,23 @@ std::string merged_text(const json& merged, const std::vector<ShardReport>& shar
   return text;
 }
 
+MergedReport merge_checked(const std::vector<ShardReport>& shards);
+
 }  // namespace
 
 MergedReport merge_reports(const std::vector<ShardReport>& shards) {
   check_one_run(shards);
+  try {
+    return merge_checked(shards);
+  } catch (const json::exception& e) {
+    // Whatever the checks above did not foresee is still one line naming the problem, not a crash.
+    throw InputError(fmt::format("report merge: a report is malformed: {}", e.what()));
+  }
+}
+
+namespace {
+
+MergedReport merge_checked(const std::vector<ShardReport>& shards) {
   json merged = shards.front().report;
   merged["properties"] = merge_properties(shards);
   merged["coverage"] = merge_coverage(shards);
@@ -183,9 +209,10 @@ MergedReport merge_reports(const std::vector<ShardReport>& shards) {
   merged["shard"] = {{"merged", indices}, {"total", shards.front().report["shard"]["total"]}};
   merged["cases"] = cases;
   merged["seconds"] = seconds;
-  merged["cases_per_second"] = rate(static_cast<int>(cases), seconds);
+  merged["cases_per_second"] = rate(cases, seconds);
   merged["passed"] = passed;
   return {merged, passed, merged_text(merged, shards)};
 }
 
+}  // namespace
 }  // namespace relpos::harness

@@ -25,9 +25,13 @@ std::string compact_list(std::span<const std::int64_t> values) {
   std::string text;
   for (std::size_t k = 0; k < values.size();) {
     std::size_t end = k + 1;
-    const std::int64_t step = end < values.size() ? values[end] - values[k] : 0;
+    // In 128 bits: ids reach both ends of int64, where a 64-bit difference overflows.
+    const auto difference = [&](std::size_t a, std::size_t b) {
+      return static_cast<__int128>(values[b]) - static_cast<__int128>(values[a]);
+    };
+    const __int128 step = end < values.size() ? difference(k, end) : 0;
     if (step >= -1 && step <= 1)
-      while (end < values.size() && values[end] - values[end - 1] == step) ++end;
+      while (end < values.size() && difference(end - 1, end) == step) ++end;
     if (end - k < kShortestRun) end = k + 1;
     if (!text.empty()) text += ", ";
     if (end - k == 1)

@@ -36,11 +36,7 @@ VerifyResult verify_fixture(const Fixture& fixture, std::string name, const Outp
 VerifyResult verify_fixture(const Fixture& fixture, const Backend& backend, const std::optional<Policy>& override) {
   return verify_fixture(
       fixture, std::string(backend.name()), [&](const Problem& p, const PairOutput& out) { backend.run(p, out); },
-      backend.exact_order(), override,
-      backend.has_backward() ? GradientWriter([&](const Problem& p, std::span<const float> g, std::span<float> dw) {
-        backend.backward(p, g, dw);
-      })
-                             : GradientWriter{});
+      backend.exact_order(), override, backward_writer(backend));
 }
 
 }  // namespace relpos
