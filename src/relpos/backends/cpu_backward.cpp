@@ -5,6 +5,8 @@
 #include <thread>
 #include <vector>
 
+#include <xsimd/xsimd.hpp>
+
 #include "relpos/system.hpp"
 
 namespace relpos {
@@ -90,7 +92,7 @@ void cpu_weight_gradient(const Problem& problem, std::span<const float> grad_out
                          int threads) {
   const std::int64_t channels = problem.config.c_z, width = problem.config.feature_width();
   const std::int64_t stride = padded_channels(channels);
-  std::vector<float> partials(static_cast<std::size_t>(kGradientSlots * width * stride));
+  std::vector<float, xsimd::aligned_allocator<float, 64>> partials(static_cast<std::size_t>(kGradientSlots * width * stride));
   const std::int64_t workers = std::clamp<std::int64_t>(threads > 0 ? threads : usable_cores(), 1, kGradientSlots);
   parallel_for(kGradientSlots, workers, [&](std::int64_t slot) {
     sum_slot(problem, grad_output.data(), slot, partials.data() + slot * width * stride, stride);
