@@ -9,6 +9,7 @@
 #include <functional>
 #include <iterator>
 #include <map>
+#include <stdexcept>
 #include <variant>
 
 #include "relpos/backend.hpp"
@@ -120,6 +121,29 @@ TEST(Fixture, Format2RoundTripsTheGradientAndNeedsBoth) {
   orphan.grad_weight = GradWeight(std::array<std::size_t, 2>{7, 33}, 0.0f);
   EXPECT_THROW(write_fixture(dir / "orphan.h5", orphan), InputError);
   EXPECT_FALSE(fs::exists(dir / "orphan.h5"));
+}
+
+TEST(Fixture, VerifyChecksTheGradientAndKeepsTheForwardVerdictWhenTheBackwardThrows) {
+  Fixture fixture = make_fixture(testing::modified_residue_with_gap(), Config{5, 1, 7});
+  fixture.grad_output = seeded_grad_output(fixture.problem(), 4);
+  const std::span<const float> g{fixture.grad_output->data(), fixture.grad_output->size()};
+  fixture.grad_weight = compute_weight_gradient(*make_backend("onehot"), fixture.problem(), g);
+  const auto cpu = make_backend("cpu");
+  const OutputWriter forward = [&](const Problem& p, const PairOutput& out) { cpu->run(p, out); };
+  const VerifyResult good = verify_fixture(fixture, "cpu", forward, true, std::nullopt, backward_writer(*cpu));
+  ASSERT_TRUE(good.gradient.has_value());
+  EXPECT_TRUE(good.passed());
+  const GradientWriter throws = [](const Problem&, std::span<const float>, std::span<float>) {
+    throw std::runtime_error("no gradient here");
+  };
+  const VerifyResult bad = verify_fixture(fixture, "thrower", forward, true, std::nullopt, throws);
+  EXPECT_TRUE(bad.comparison.passed());
+  EXPECT_FALSE(bad.passed());
+  EXPECT_EQ(bad.gradient_error, "no gradient here");
+  // A tampered stored dW fails under anyorder even against a faithful backward.
+  Fixture tampered = fixture;
+  (*tampered.grad_weight)(0, 0) += 1.0f;
+  EXPECT_FALSE(verify_fixture(tampered, "cpu", forward, true, std::nullopt, backward_writer(*cpu)).passed());
 }
 
 TEST(Fixture, SeededGradOutputIsAReproducibleStandardNormal) {

@@ -90,7 +90,13 @@ VerificationOutcome verify_files(const std::vector<std::filesystem::path>& files
                  result.policy.str(), shape, c.passed() ? "PASS" : "FAIL",
                  fmt::format("{} ({:.3g}%)", c.mismatches, c.mismatch_percent()), fmt::format("{:.3g}", c.max_abs_error),
                  fmt::format("{:g}", c.max_ulp), format_seconds(result.seconds)});
-      if (fixture.grad_output && !result.gradient) {
+      if (!result.gradient_error.empty()) {
+        reports.push_back(fmt::format("{} with {}: grad_weight (the backward) could not be computed: {}",
+                                      file.string(), result.backend, result.gradient_error));
+        table.add({"", result.backend, "dW (fp32)", "anyorder",
+                   fmt::format("[{}, {}]", fixture.meta.config.c_z, fixture.meta.config.feature_width()), "FAIL",
+                   "-", "-", "-", "-"});
+      } else if (fixture.grad_output && !result.gradient) {
         ++outcome.gradients_unchecked;
       } else if (result.gradient) {
         const GradientComparison& g = *result.gradient;

@@ -17,8 +17,9 @@ struct VerifyResult {
   /// The weight gradient against /expected/grad_weight under anyorder, when
   /// the fixture holds one and the implementation has a backward.
   std::optional<GradientComparison> gradient;
+  std::string gradient_error;  ///< the backward threw (the forward's verdict stands): why
   double gradient_seconds = 0;
-  bool passed() const { return comparison.passed() && (!gradient || gradient->passed()); }
+  bool passed() const { return comparison.passed() && (!gradient || gradient->passed()) && gradient_error.empty(); }
 };
 
 /// The output of `backend` in the problem's precision regime, as [B, N, N, c_z]

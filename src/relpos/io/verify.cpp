@@ -1,6 +1,7 @@
 #include "relpos/io/verify.hpp"
 
 #include <chrono>
+#include <new>
 
 #include "relpos/errors.hpp"
 #include "relpos/system.hpp"
@@ -26,9 +27,17 @@ VerifyResult verify_fixture(const Fixture& fixture, std::string name, const Outp
   if (backward && fixture.grad_output && fixture.grad_weight) {
     const std::span<const float> g{fixture.grad_output->data(), fixture.grad_output->size()};
     const auto gradient_start = std::chrono::steady_clock::now();
-    const GradWeight dw = compute_weight_gradient(backward, problem, g);
-    result.gradient_seconds = seconds_since(gradient_start);
-    result.gradient = compare_gradient(problem, gradient_terms(problem, g), *fixture.grad_weight, dw, Policy::any_order());
+    try {
+      const GradWeight dw = compute_weight_gradient(backward, problem, g);
+      result.gradient_seconds = seconds_since(gradient_start);
+      result.gradient =
+          compare_gradient(problem, gradient_terms(problem, g), *fixture.grad_weight, dw, Policy::any_order());
+    } catch (const std::bad_alloc&) {
+      throw;
+    } catch (const std::exception& e) {
+      // A backward that cannot answer fails this fixture's gradient, as a wrong dW would; the forward's verdict stands.
+      result.gradient_error = e.what();
+    }
   }
   return result;
 }
