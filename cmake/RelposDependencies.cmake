@@ -38,6 +38,28 @@ target_include_directories(relpos_hdf5 SYSTEM INTERFACE ${HDF5_INCLUDE_DIRS})
 target_compile_definitions(relpos_hdf5 INTERFACE ${HDF5_DEFINITIONS})
 target_link_libraries(relpos_hdf5 INTERFACE ${HDF5_CXX_LIBRARIES} ${HDF5_LIBRARIES})
 
+# GoogleTest: the test suite, and relpos::gtest (RELPOS_EXPECT_EQUIVALENT) for other projects.
 if(RELPOS_BUILD_TESTS)
   find_package(GTest REQUIRED)
+else()
+  find_package(GTest QUIET)
+endif()
+
+# The Python module: built whenever Python 3 (with its headers) and pybind11 are found.
+if(NOT RELPOS_PYTHON STREQUAL "OFF")
+  find_package(Python3 COMPONENTS Interpreter Development.Module)
+  if(Python3_FOUND)
+    find_package(pybind11 CONFIG QUIET)
+  endif()
+  # The module links with lld (src/python/CMakeLists.txt says why).
+  include(CheckLinkerFlag)
+  check_linker_flag(CXX -fuse-ld=lld RELPOS_HAVE_LLD)
+  if(Python3_FOUND AND pybind11_FOUND AND RELPOS_HAVE_LLD)
+    set(RELPOS_BUILD_PYTHON ON)
+  elseif(RELPOS_PYTHON STREQUAL "ON")
+    message(FATAL_ERROR "RELPOS_PYTHON=ON but Python 3 development headers, pybind11 or lld were not found "
+                        "(Debian: python3-dev pybind11-dev lld)")
+  else()
+    message(STATUS "relpos: Python module not built (Python 3 headers, pybind11 or lld not found)")
+  endif()
 endif()

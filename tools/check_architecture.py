@@ -30,6 +30,8 @@ def layer_of(path):
     """(layer, rank) of a path relative to src/ (or an include spelled from there); None outside relpos."""
     if path.startswith("cli/"):
         return ("cli", 4)
+    if path.startswith("python/"):
+        return ("python", 4)
     parts = path.split("/")
     if parts[0] != "relpos":
         return None

@@ -48,6 +48,17 @@ struct Implementation {
   std::function<GradientWriter(const BackendOptions&)> configure_backward;
 };
 
+// For implementations that answer with a whole tensor (an external candidate,
+// a Python function): which regime a write asks for, and how the answer is stored.
+
+/// The problem's config in the regime `mode` asks for: a bf16 write of the
+/// fp32 regime is the bf16 regime; every other write keeps the problem's.
+Config regime_of_write(const Problem& problem, OutputMode mode);
+/// `values` [B, N, N, c_z] (bf16 values widened to float in the bf16 regimes)
+/// stored as `out` stores them: copied, rounded to bf16 bits, or added.
+/// Throws InputError when the sizes differ.
+void store_values(std::span<const float> values, const PairOutput& out);
+
 /// The policy the gradient properties hold `impl` to: bitwise or anyorder.
 Policy gradient_policy_for(const Implementation& impl);
 

@@ -53,21 +53,18 @@ class Session {
 
   void run(const Problem& problem, const PairOutput& out) {
     if (out.mode == OutputMode::accumulate) throw InputError("the candidate protocol has no accumulate mode");
-    // The regime the candidate computes in: the problem's, where a bf16 write
-    // of the fp32 regime is the bf16 regime.
-    Config config = problem.config;
-    if (out.mode == OutputMode::write_bf16 && config.precision == Precision::fp32) config.precision = Precision::bf16;
+    const Config config = regime_of_write(problem, out.mode);
     // Shrinking often retries the same problem (only a transform field changed):
     // answer from the last result instead of another round trip.
     if (last_ && last_->mode == out.mode && last_->config == config && last_->layout == problem.layout &&
         last_->weights == problem.weights) {
-      write(last_->output, out);
+      store_values({last_->output.data(), last_->output.size()}, out);
       return;
     }
     Fixture fixture = input_fixture(problem, config);
     xt::xtensor<float, 4> got;
     round_trip(fixture, [&](const std::filesystem::path& output) { got = read_expected_output(output, fixture); });
-    write(got, out);
+    store_values({got.data(), got.size()}, out);
     last_ = Answered{out.mode, config, problem.layout, problem.weights, std::move(got)};
   }
 
@@ -139,14 +136,6 @@ class Session {
     Weights weights;
     xt::xtensor<float, 4> output;
   };
-
-  // The candidate's values (bf16 values in the bf16 regimes) into the output as its mode stores them.
-  static void write(const xt::xtensor<float, 4>& got, const PairOutput& out) {
-    if (out.mode == OutputMode::write_bf16)
-      std::transform(got.begin(), got.end(), out.bf16(), [](float v) { return bf16_round(v); });
-    else
-      std::copy(got.begin(), got.end(), out.fp32());
-  }
 
   std::string ask(const std::string& line) {
     if (!process_ || !process_->alive()) process_ = std::make_unique<CandidateProcess>(options_.command, stderr_log_);

@@ -54,7 +54,7 @@ bool elements_keep_their_bins(const Case& c) {
 }  // namespace
 
 std::string needs_backward(const Implementation& impl, const Scope&) {
-  return impl.backward ? "" : "no backward (a candidate needs --backward)";
+  return impl.backward ? "" : "no backward (candidates: --backward; Python: backward=True)";
 }
 
 std::string needs_backward_options(const Implementation& impl, const Scope& scope) {

@@ -1,10 +1,13 @@
 #include "relpos/backends/registry.hpp"
 #include "relpos/harness/implementation.hpp"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
 #include <fmt/format.h>
+
+#include "relpos/errors.hpp"
 
 namespace relpos::harness {
 namespace {
@@ -23,6 +26,26 @@ GradientWriter backward_of(std::shared_ptr<const Backend> backend) {
 }
 
 }  // namespace
+
+Config regime_of_write(const Problem& problem, OutputMode mode) {
+  Config config = problem.config;
+  if (mode == OutputMode::write_bf16 && config.precision == Precision::fp32) config.precision = Precision::bf16;
+  return config;
+}
+
+void store_values(std::span<const float> values, const PairOutput& out) {
+  if (static_cast<std::int64_t>(values.size()) != out.elements())
+    throw InputError(fmt::format("{} values for an output of {} elements", values.size(), out.elements()));
+  switch (out.mode) {
+    case OutputMode::write_fp32: std::copy(values.begin(), values.end(), out.fp32()); return;
+    case OutputMode::write_bf16:
+      std::transform(values.begin(), values.end(), out.bf16(), [](float v) { return bf16_round(v); });
+      return;
+    case OutputMode::accumulate:
+      std::transform(values.begin(), values.end(), out.fp32(), out.fp32(), [](float v, float z) { return z + v; });
+      return;
+  }
+}
 
 Policy gradient_policy_for(const Implementation& impl) {
   return impl.backward_exact_order ? Policy::bitwise() : Policy::any_order();
