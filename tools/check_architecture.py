@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The shape of src/, checked: every #include goes down the layers
-(core -> backends -> io -> harness, bench -> cli), no header include circle,
+(core -> backends -> io -> harness, bench -> cli, python), no header include circle,
 no backend named as a string outside the backends' folders (a line that
 says "not a backend" in a comment is exempt), no function over 120 lines. Exit 0 when all hold, 1 with one line per finding.
 
