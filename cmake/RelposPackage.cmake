@@ -11,7 +11,7 @@ include(CMakePackageConfigHelpers)
 set(RELPOS_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/relpos)
 
 # Exported names: relpos::core, relpos::backends, ... (the build tree's own names stay relpos_*).
-foreach(layer core backends io bench harness gtest)
+foreach(layer core backends io bench harness)
   set_target_properties(relpos_${layer} PROPERTIES EXPORT_NAME ${layer})
 endforeach()
 # How the static archives reach third-party libraries that have no imported
@@ -22,7 +22,8 @@ endforeach()
 
 set(_relpos_exported relpos relpos_core relpos_backends relpos_io relpos_bench relpos_harness
                      relpos_fmt relpos_openblas relpos_hdf5)
-if(TARGET GTest::gtest)
+if(TARGET relpos_gtest)
+  set_target_properties(relpos_gtest PROPERTIES EXPORT_NAME gtest)
   list(APPEND _relpos_exported relpos_gtest)
 endif()
 install(TARGETS ${_relpos_exported}
@@ -42,7 +43,7 @@ set(RELPOS_CONFIG_CUDA_ROOT "")
 if(RELPOS_HAVE_CUDA)
   get_filename_component(RELPOS_CONFIG_CUDA_ROOT "${CUDAToolkit_BIN_DIR}/.." ABSOLUTE)
 endif()
-if(TARGET GTest::gtest)
+if(TARGET relpos_gtest)
   set(RELPOS_CONFIG_HAVE_GTEST ON)
 else()
   set(RELPOS_CONFIG_HAVE_GTEST OFF)

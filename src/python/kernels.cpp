@@ -69,18 +69,31 @@ OutputMode output_mode(const std::string& dtype, bool accumulate) {
   throw InputError(fmt::format("out must be float32 or bfloat16, not {}", dtype));
 }
 
+// What one call computes from: the Python arguments as relpos's own types,
+// owned here (Problem only refers to its layout and weights), and validated.
+struct CallInputs {
+  Config config;
+  Layout layout;
+  Weights weights;
+  Problem problem() const { return Problem{config, layout, weights}; }
+};
+
+CallInputs call_inputs(const py::dict& ids, const py::object& periods, const FloatArrayIn& weight,
+                       const py::tuple& config) {
+  CallInputs inputs{config_from_python(config), layout_from_python(ids, periods), weights_from_python(weight)};
+  validate(inputs.problem());
+  return inputs;
+}
+
 void lookup(const py::dict& ids, const py::object& periods, const FloatArrayIn& weight, const py::tuple& config_in,
             const Memory& out, const std::string& dtype, bool accumulate, bool device_memory, std::uintptr_t stream,
             int threads) {
-  const Config config = config_from_python(config_in);
-  const Layout layout = layout_from_python(ids, periods);
-  const Weights weights = weights_from_python(weight);
-  const Problem problem{config, layout, weights};
-  validate(problem);
+  const CallInputs inputs = call_inputs(ids, periods, weight, config_in);
+  const Problem problem = inputs.problem();
   check_shape(out, problem.output_shape(), "out");
   const MemorySpace space = device_memory ? MemorySpace::device : MemorySpace::host;
   const PairOutput target{output_mode(dtype, accumulate), space, reinterpret_cast<void*>(out.address),
-                          layout.batch(), layout.tokens(), config.c_z};
+                          inputs.layout.batch(), inputs.layout.tokens(), inputs.config.c_z};
   const Backend& backend = backend_for(space, threads, reinterpret_cast<void*>(stream));
   const py::gil_scoped_release release;
   backend.run(problem, target);
@@ -88,15 +101,13 @@ void lookup(const py::dict& ids, const py::object& periods, const FloatArrayIn& 
 
 void weight_gradient(const py::dict& ids, const py::object& periods, const FloatArrayIn& weight,
                      const py::tuple& config_in, const Memory& grad_output, std::uintptr_t grad_weight, int threads) {
-  const Config config = config_from_python(config_in);
-  const Layout layout = layout_from_python(ids, periods);
-  const Weights weights = weights_from_python(weight);
-  const Problem problem{config, layout, weights};
-  validate(problem);
+  const CallInputs inputs = call_inputs(ids, periods, weight, config_in);
+  const Problem problem = inputs.problem();
   check_shape(grad_output, problem.output_shape(), "grad_output");
   if (grad_weight == 0) throw InputError("grad_weight has no memory (a null data pointer)");
-  const std::size_t g_size = static_cast<std::size_t>(layout.batch() * layout.tokens() * layout.tokens() * config.c_z);
-  const std::size_t dw_size = static_cast<std::size_t>(config.c_z * config.feature_width());
+  const auto shape = problem.output_shape();
+  const std::size_t g_size = shape[0] * shape[1] * shape[2] * shape[3];
+  const std::size_t dw_size = static_cast<std::size_t>(inputs.config.c_z * inputs.config.feature_width());
   const Backend& backend = backend_for(MemorySpace::host, threads, nullptr);
   const py::gil_scoped_release release;
   backend.backward(problem, {reinterpret_cast<const float*>(grad_output.address), g_size},

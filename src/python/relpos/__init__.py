@@ -69,8 +69,10 @@ def _check_out(where, out, expected_shape, dtypes):
     return dtype
 
 
-def _address(value):
-    return value.data_ptr() if _in.is_torch(value) else value.ctypes.data
+def _memory(value, pair_shape):
+    """The tensor's or array's memory as [B, N, N, c_z] (an unbatched pair tensor is a batch of one)."""
+    address = value.data_ptr() if _in.is_torch(value) else value.ctypes.data
+    return _relpos.Memory(address, [1] * (4 - len(pair_shape)) + list(pair_shape))
 
 
 def _new_output(as_torch, shape, precision, device):
@@ -116,7 +118,7 @@ def lookup(feats, weight, *, model=None, r_max=None, s_max=None, variant=None, c
     if device == "cuda":
         import torch
         stream = torch.cuda.current_stream(out.device).cuda_stream
-    memory = _relpos.Memory(_address(out), [1] * (4 - len(pair_shape)) + list(pair_shape))
+    memory = _memory(out, pair_shape)
     try:
         _relpos.lookup(ids, periods, weight_np, config.as_tuple(), memory, dtype, accumulate, device == "cuda",
                        stream, _threads(where, threads))
@@ -155,7 +157,7 @@ def weight_gradient(feats, weight, grad_output, *, model=None, r_max=None, s_max
         raise ValueError(f"{where}: grad_output has shape {list(grad.shape)} but the pair tensor is "
                          f"{list(pair_shape)}")
     dw = np.empty((config.c_z, config.feature_width), dtype=np.float32)
-    memory = _relpos.Memory(_address(grad), [1] * (4 - len(pair_shape)) + list(pair_shape))
+    memory = _memory(grad, pair_shape)
     try:
         _relpos.weight_gradient(ids, periods, weight_np, config.as_tuple(), memory, dw.ctypes.data,
                                 _threads(where, threads))
